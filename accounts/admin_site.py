@@ -1,0 +1,47 @@
+"""The admin site: sign-in through allauth (so MFA applies), and TOTP required for staff
+before any admin page opens when ``STAFF_MFA_REQUIRED`` is on."""
+
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+
+
+class StorefrontAdminSite(admin.AdminSite):
+    site_header = "Storefront administration"
+    site_title = "Storefront admin"
+    index_title = "Manage this storefront"
+
+    def each_context(self, request):
+        ctx = super().each_context(request)
+        storefront = getattr(request, "storefront", None)
+        if storefront is not None:
+            ctx["site_header"] = f"{storefront.display_name} — administration"
+        return ctx
+
+    def login(self, request, extra_context=None):
+        return secure_admin_login(super().login)(request, extra_context)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            user = request.user
+            if (
+                settings.STAFF_MFA_REQUIRED
+                and user.is_authenticated
+                and user.is_staff
+                and not is_mfa_enabled(user)
+            ):
+                messages.warning(
+                    request, "Staff must set up two-factor authentication before using the admin."
+                )
+                return redirect("mfa_activate_totp")
+            return inner(request, *args, **kwargs)
+
+        guarded.__wrapped__ = inner
+        for attr in ("csrf_exempt", "login_required"):
+            if hasattr(inner, attr):
+                setattr(guarded, attr, getattr(inner, attr))
+        return guarded

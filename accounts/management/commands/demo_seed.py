@@ -1,0 +1,34 @@
+"""Create (or refresh) the two demo storefronts and their demo accounts. Safe to run again."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import account_create_verified
+from storefronts.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_STOREFRONTS, DEMO_SUPERUSER
+from storefronts.services import storefront_upsert, terms_version_publish
+
+
+class Command(BaseCommand):
+    help = "Seed the demo storefronts imeiserver.localhost and doctorsim.localhost (never in production)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("demo_seed refuses to run under production settings (DJANGO_ENV=production).")
+        for spec in DEMO_STOREFRONTS:
+            storefront = storefront_upsert(slug=spec["slug"], host=spec["host"], fields=spec["fields"])
+            terms_version_publish(
+                storefront=storefront, label=spec["terms_label"], text=spec["terms_file"].read_text()
+            )
+            for email, group in DEMO_STAFF:
+                account_create_verified(
+                    storefront=storefront,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    is_staff=group is not None,
+                    group_names=(group,) if group else (),
+                )
+            self.stdout.write(f"  {storefront.display_name}: http://{spec['host']}:8000/")
+        account_create_verified(
+            storefront=None, email=DEMO_SUPERUSER, password=DEMO_PASSWORD, is_superuser=True
+        )
+        self.stdout.write(self.style.SUCCESS("Demo storefronts are ready."))

@@ -1,0 +1,48 @@
+"""Account pages: overview (email, password, MFA, terms), close account (IS-12), dev outbox."""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from storefronts.selectors import terms_current
+
+from . import selectors, services
+from .forms import CloseAccountForm
+from .outbox import outbox_messages
+
+
+@login_required
+def account_overview(request):
+    user = request.user
+    context = {
+        "email_addresses": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
+        "mfa_enabled": is_mfa_enabled(user),
+        "terms_accepted": selectors.terms_acceptance_latest(user),
+        "terms_current": terms_current(request.storefront),
+    }
+    return render(request, "accounts/overview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_close(request):
+    form = CloseAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.account_close(user=request.user)
+        logout(request)
+        messages.success(request, "Your account is closed. You have been signed out.")
+        return redirect("home")
+    return render(request, "accounts/close.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def dev_outbox(request):
+    """Development only: the emails the site has sent, so a person can click their links."""
+    if not settings.DEV_TOOLS_ENABLED:
+        raise Http404
+    return render(request, "accounts/dev_outbox.html", {"messages_sent": outbox_messages()})

@@ -1,0 +1,123 @@
+"""Admin for storefronts, and the mixin that scopes every tenant-owned admin to the host's storefront."""
+
+from django.contrib import admin
+
+from .models import Storefront, StorefrontDomain, TermsVersion
+
+
+class StorefrontScopedAdmin(admin.ModelAdmin):
+    """Staff on a storefront's host see and change only that storefront's rows; a superuser sees all.
+
+    ``storefront_field`` is the lookup from the model to its storefront.
+    """
+
+    storefront_field = "storefront"
+
+    def _scoped(self, request) -> bool:
+        return not request.user.is_superuser
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if self._scoped(request):
+            qs = qs.filter(**{self.storefront_field: request.storefront})
+        return qs
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if self._scoped(request) and self.storefront_field == "storefront":
+            exclude.append("storefront")
+        return exclude
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if self._scoped(request):
+            filters = [f for f in filters if f != self.storefront_field]
+        return filters
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        remote = db_field.remote_field.model
+        if self._scoped(request):
+            if remote is Storefront:
+                kwargs["queryset"] = Storefront.objects.filter(pk=request.storefront.pk)
+            elif any(f.name == "storefront" for f in remote._meta.get_fields()):
+                kwargs["queryset"] = remote._default_manager.filter(storefront=request.storefront)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if self._scoped(request) and self.storefront_field == "storefront" and not change:
+            obj.storefront = request.storefront
+        super().save_model(request, obj, form, change)
+
+
+class StorefrontDomainInline(admin.TabularInline):
+    model = StorefrontDomain
+    extra = 0
+
+
+@admin.register(Storefront)
+class StorefrontAdmin(StorefrontScopedAdmin):
+    storefront_field = "pk"
+    list_display = ("display_name", "slug", "balance_currency", "cancellation_window_minutes", "is_active")
+    search_fields = ("name", "display_name", "slug")
+    inlines = [StorefrontDomainInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "is_active")}),
+        ("Branding", {"fields": ("display_name", "tagline", "accent_colour", "support_email")}),
+        ("Money", {"fields": ("balance_currency", "balance_unit_label", "topup_mode")}),
+        (
+            "Orders and refunds",
+            {
+                "fields": (
+                    "cancellation_window_minutes",
+                    "completion_overrun_business_days",
+                    "refund_request_window_days",
+                    ("refund_due_days", "refund_due_in_business_days"),
+                    ("refund_to_original_payment", "refund_to_credits", "refund_to_bank_transfer"),
+                    "bank_transfer_countries",
+                )
+            },
+        ),
+        (
+            "Disputes",
+            {
+                "fields": (
+                    "dispute_window_days",
+                    "evidence_min_video_height",
+                    "dispute_first_response_hours",
+                    "dispute_resolution_business_days",
+                )
+            },
+        ),
+        (
+            "Business calendar",
+            {
+                "fields": (
+                    "timezone",
+                    "working_days",
+                    ("opens_at", "closes_at"),
+                    ("holiday_country", "holiday_subdivision"),
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return ()
+        return ("slug", "is_active", "balance_currency")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_inlines(self, request, obj):
+        return self.inlines if request.user.is_superuser else []
+
+
+@admin.register(TermsVersion)
+class TermsVersionAdmin(StorefrontScopedAdmin):
+    list_display = ("label", "storefront", "published_at")
+    list_filter = ("storefront",)
+    list_select_related = ("storefront",)

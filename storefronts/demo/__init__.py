@@ -1,0 +1,88 @@
+"""The two demo storefronts of POLICY.md: their settings and their terms."""
+
+import datetime as dt
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+DEMO_PASSWORD = "unlock-demo-2026"
+
+DEMO_STOREFRONTS = [
+    {
+        "slug": "imeiserver",
+        "host": "imeiserver.localhost",
+        "terms_file": HERE / "retail_terms.txt",
+        "terms_label": "2026-11",
+        "fields": {
+            "name": "IMEI Server demo",
+            "display_name": "IMEI Server",
+            "tagline": "Factory unlock codes and phone checks, paid from your balance.",
+            "accent_colour": "#0b63ce",
+            "support_email": "support@imeiserver.localhost",
+            "balance_currency": "USD",
+            "balance_unit_label": "",
+            "topup_mode": "free_amount",
+            "cancellation_window_minutes": 0,
+            "refund_request_window_days": 180,
+            "refund_due_days": 7,
+            "refund_due_in_business_days": False,
+            "refund_to_original_payment": True,
+            "refund_to_credits": False,
+            "refund_to_bank_transfer": False,
+            "bank_transfer_countries": "",
+            "dispute_window_days": 3,
+            "evidence_min_video_height": 720,
+            "dispute_first_response_hours": 24,
+            "dispute_resolution_business_days": 30,
+            "completion_overrun_business_days": 10,
+            "timezone": "UTC",
+            "working_days": "12345",
+            "opens_at": dt.time(0, 0),
+            "closes_at": dt.time(0, 0),
+            "holiday_country": "",
+            "holiday_subdivision": "",
+        },
+    },
+    {
+        "slug": "doctorsim",
+        "host": "doctorsim.localhost",
+        "terms_file": HERE / "reseller_terms.txt",
+        "terms_label": "2026-11",
+        "fields": {
+            "name": "DoctorSIM Pro demo",
+            "display_name": "DoctorSIM Pro",
+            "tagline": "The reseller portal for unlocks, cable unlocks and blacklist checks.",
+            "accent_colour": "#0f8a5f",
+            "support_email": "support@doctorsim.localhost",
+            "balance_currency": "EUR",
+            "balance_unit_label": "credits",
+            "topup_mode": "packages",
+            "cancellation_window_minutes": 10,
+            "refund_request_window_days": 180,
+            "refund_due_days": 3,
+            "refund_due_in_business_days": True,
+            "refund_to_original_payment": True,
+            "refund_to_credits": True,
+            "refund_to_bank_transfer": True,
+            "bank_transfer_countries": "ES,MX",
+            "dispute_window_days": 3,
+            "evidence_min_video_height": 720,
+            "dispute_first_response_hours": 24,
+            "dispute_resolution_business_days": 30,
+            "completion_overrun_business_days": None,
+            "timezone": "+02:00",
+            "working_days": "12345",
+            "opens_at": dt.time(10, 0),
+            "closes_at": dt.time(16, 0),
+            "holiday_country": "ES",
+            "holiday_subdivision": "",
+        },
+    },
+]
+
+DEMO_STAFF = [
+    ("customer@example.com", None),
+    ("support@example.com", "Support"),
+    ("disputes@example.com", "Dispute admin"),
+]
+DEMO_SUPERUSER = "admin@example.com"

@@ -1,0 +1,234 @@
+"""The tenant: a storefront, the hosts it answers on, its written policy and its terms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import cached_property
+
+import holidays
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from moneyed import CURRENCIES
+
+from .calendar import BusinessCalendar
+
+CURRENCY_CHOICES = sorted((code, f"{code} — {c.name}") for code, c in CURRENCIES.items() if code)
+FIXED_OFFSET_RE = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA zone (``Europe/Madrid``) or a fixed offset (``+02:00``), as policies write them."""
+    if FIXED_OFFSET_RE.match(value):
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is neither an IANA time zone nor an offset like +02:00") from exc
+
+
+def validate_working_days(value: str) -> None:
+    if not value or not set(value) <= set("1234567") or len(set(value)) != len(value):
+        raise ValidationError("Working days are ISO weekday digits without repeats, e.g. 12345 for Mon–Fri")
+
+
+def validate_holiday_country(value: str) -> None:
+    if value and value.upper() not in holidays.list_supported_countries():
+        raise ValidationError(f"{value!r} is not a country the holidays library knows")
+
+
+def validate_country_list(value: str) -> None:
+    for code in filter(None, (c.strip() for c in value.split(","))):
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ValidationError(f"{code!r} is not a two-letter country code (e.g. ES,MX)")
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1f6feb")
+
+
+class Storefront(models.Model):
+    """A shop on the platform, with its branding and every policy setting of POLICY.md."""
+
+    class TopUpMode(models.TextChoices):
+        FREE_AMOUNT = "free_amount", "Any amount between a minimum and a maximum"
+        PACKAGES = "packages", "Credit packages only (DS-4)"
+
+    name = models.CharField(max_length=100, help_text="Internal name, e.g. the company")
+    slug = models.SlugField(max_length=40, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    # Branding
+    display_name = models.CharField(max_length=100)
+    tagline = models.CharField(max_length=200, blank=True)
+    accent_colour = models.CharField(max_length=7, default="#1f6feb", validators=[hex_colour])
+    support_email = models.EmailField(blank=True)
+
+    # Money
+    balance_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    balance_unit_label = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text='Shown instead of the currency code, e.g. "credits" (1 credit = 1 unit of currency)',
+    )
+    topup_mode = models.CharField(max_length=20, choices=TopUpMode.choices, default=TopUpMode.FREE_AMOUNT)
+
+    # Orders and refunds
+    cancellation_window_minutes = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="0 = orders cannot be cancelled (DS-11 uses 10)",
+    )
+    refund_request_window_days = models.PositiveIntegerField(
+        default=180, validators=[MinValueValidator(1), MaxValueValidator(3650)], help_text="IS-5"
+    )
+    refund_due_days = models.PositiveIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="IS-7 / DS-16"
+    )
+    refund_due_in_business_days = models.BooleanField(
+        default=False, help_text="Count the refund due date in business days (DS-16)"
+    )
+    refund_to_original_payment = models.BooleanField(default=True, help_text="IS-6 / DS-17")
+    refund_to_credits = models.BooleanField(default=False, help_text="DS-17")
+    refund_to_bank_transfer = models.BooleanField(default=False, help_text="DS-18")
+    bank_transfer_countries = models.CharField(
+        max_length=200, blank=True, validators=[validate_country_list], help_text="e.g. ES,MX (DS-18)"
+    )
+
+    # Disputes
+    dispute_window_days = models.PositiveIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="IS-9"
+    )
+    evidence_min_video_height = models.PositiveIntegerField(
+        default=720, validators=[MinValueValidator(144), MaxValueValidator(4320)], help_text="IS-9"
+    )
+    dispute_first_response_hours = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(720)], help_text="IS-11"
+    )
+    dispute_resolution_business_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="IS-11"
+    )
+    completion_overrun_business_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(365)],
+        help_text="IS-3: business days past the indicated time before an order is overdue; "
+        "empty = use each service's guaranteed delivery time (DS-9)",
+    )
+
+    # Business calendar (DS-10)
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA zone or +HH:MM"
+    )
+    working_days = models.CharField(
+        max_length=7, default="12345", validators=[validate_working_days], help_text="ISO weekdays"
+    )
+    opens_at = models.TimeField(default=dt.time(0, 0))
+    closes_at = models.TimeField(default=dt.time(0, 0), help_text="00:00 means the end of the day")
+    holiday_country = models.CharField(
+        max_length=3, blank=True, validators=[validate_holiday_country], help_text="e.g. ES"
+    )
+    holiday_subdivision = models.CharField(max_length=10, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+    def clean(self) -> None:
+        if self.closes_at != dt.time(0, 0) and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": "Closing time must be after opening time"})
+        if self.refund_to_bank_transfer and not self.bank_transfer_countries.strip():
+            raise ValidationError({"bank_transfer_countries": "Bank refunds need allowed countries"})
+        if not (self.refund_to_original_payment or self.refund_to_credits or self.refund_to_bank_transfer):
+            raise ValidationError("At least one refund destination must be allowed")
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            tz=self.timezone,
+            working_days=self.working_days,
+            opens_at=self.opens_at,
+            closes_at=self.closes_at,
+            holiday_country=self.holiday_country,
+            holiday_subdivision=self.holiday_subdivision,
+        )
+
+    @property
+    def initials(self) -> str:
+        words = (self.display_name or self.name).split()
+        return "".join(w[0] for w in words[:2]).upper()
+
+    @property
+    def business_hours_text(self) -> str:
+        """E.g. "Mon–Fri 10:00–16:00 (GMT+02:00), public holidays in ES excluded"."""
+        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        days = sorted(int(d) for d in self.working_days)
+        if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+            day_text = f"{names[days[0] - 1]}–{names[days[-1] - 1]}"
+        else:
+            day_text = ", ".join(names[d - 1] for d in days)
+        if self.opens_at == dt.time(0, 0) and self.closes_at == dt.time(0, 0):
+            hours = "all day"
+        else:
+            closes = "24:00" if self.closes_at == dt.time(0, 0) else self.closes_at.strftime("%H:%M")
+            hours = f"{self.opens_at.strftime('%H:%M')}–{closes}"
+        zone = f"GMT{self.timezone}" if FIXED_OFFSET_RE.match(self.timezone) else self.timezone
+        text = f"{day_text} {hours} ({zone})"
+        if self.holiday_country:
+            text += f", public holidays in {self.holiday_country} excluded"
+        return text
+
+    @property
+    def allowed_bank_countries(self) -> list[str]:
+        return [c.strip() for c in self.bank_transfer_countries.split(",") if c.strip()]
+
+    @property
+    def money_label(self) -> str:
+        return self.balance_unit_label or self.balance_currency
+
+    def current_terms(self) -> TermsVersion | None:
+        return self.terms_versions.filter(published_at__lte=timezone.now()).order_by("-published_at").first()
+
+
+class StorefrontDomain(models.Model):
+    """A host name a storefront answers on (port ignored)."""
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="domains")
+    host = models.CharField(max_length=253, help_text="e.g. shop.example.com (no port)")
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("host"), name="storefrontdomain_host_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.host
+
+    def save(self, *args, **kwargs):
+        self.host = self.host.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class TermsVersion(models.Model):
+    """One published version of a storefront's terms; the newest published one is current (IS-13)."""
+
+    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="terms_versions")
+    label = models.CharField(max_length=50, help_text="e.g. 2026-11")
+    text = models.TextField()
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "label"], name="termsversion_label_unique")
+        ]
+        indexes = [models.Index(fields=["storefront", "-published_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.storefront.slug} terms {self.label}"

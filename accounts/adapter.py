@@ -10,10 +10,17 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
+def user_display(user) -> str:
+    """People are known by their email; the internal username is never shown."""
+    return user.email
+
+
 class StorefrontAccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
-        "username_password_mismatch": _("The email address and/or password you entered are not correct."),
+        "username_password_mismatch": _(
+            "The email address and/or password you entered are not correct."
+        ),
         "email_taken": _("An account with this email address already exists at this shop."),
     }
 

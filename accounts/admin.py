@@ -36,11 +36,12 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
         (None, {"fields": ("email", "storefront", "first_name", "last_name")}),
         ("Status", {"fields": ("is_active", "closed_at", "suspended_at", "suspension_reason")}),
         ("Staff", {"fields": ("is_staff", "groups")}),
-        ("Internal", {"classes": ("collapse",), "fields": ("username", "last_login", "date_joined")}),
+        (
+            "Internal",
+            {"classes": ("collapse",), "fields": ("username", "last_login", "date_joined")},
+        ),
     )
-    superuser_fieldsets = (
-        ("Platform", {"fields": ("is_superuser", "user_permissions")}),
-    )
+    superuser_fieldsets = (("Platform", {"fields": ("is_superuser", "user_permissions")}),)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = self.fieldsets

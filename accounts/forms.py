@@ -14,8 +14,8 @@ from allauth.account.forms import (
 from allauth.account.models import EmailAddress
 from allauth.core import context
 from django import forms
-from django.utils.safestring import mark_safe
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from storefronts.selectors import terms_current
 
@@ -31,10 +31,13 @@ class EmailLoginForm(LoginForm):
     """The login field is an email; it maps to the account's internal username at this storefront."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["login"] = forms.EmailField(
             label="Email",
-            widget=forms.EmailInput(attrs={"placeholder": "you@example.com", "autocomplete": "email"}),
+            widget=forms.EmailInput(
+                attrs={"placeholder": "you@example.com", "autocomplete": "email"}
+            ),
         )
         self.order_fields(["login", "password", "remember"])
 
@@ -54,12 +57,15 @@ class EmailLoginForm(LoginForm):
 class StorefrontSignupForm(SignupForm):
     """Sign-up at one storefront: the email must be new *here*; the current terms must be accepted (IS-1)."""
 
+    field_order = ["email", "password1", "password2", "accept_terms"]
+
     accept_terms = forms.BooleanField(
         required=True,
         error_messages={"required": "You must accept the terms to open an account."},
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.terms = terms_current(_storefront())
         self.fields["accept_terms"].label = mark_safe(
@@ -70,7 +76,9 @@ class StorefrontSignupForm(SignupForm):
     def clean(self):
         cleaned = super().clean()
         if self.terms is None:
-            raise forms.ValidationError("This shop has not published its terms yet; sign-up is closed.")
+            raise forms.ValidationError(
+                "This shop has not published its terms yet; sign-up is closed."
+            )
         return cleaned
 
     def validate_unique_email(self, value: str) -> str:
@@ -90,6 +98,10 @@ class StorefrontSignupForm(SignupForm):
 class StorefrontResetPasswordForm(ResetPasswordForm):
     """A reset asked at one storefront reaches only that storefront's account."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         email = get_adapter().clean_email(email)
@@ -107,7 +119,9 @@ class StorefrontAddEmailForm(AddEmailForm):
         value = adapter.clean_email(value)
         if EmailAddress.objects.filter(user=self.user, email__iexact=value).exists():
             raise adapter.validation_error("duplicate_email")
-        if selectors.email_is_taken(storefront=self.user.storefront, email=value, exclude_user=self.user):
+        if selectors.email_is_taken(
+            storefront=self.user.storefront, email=value, exclude_user=self.user
+        ):
             raise adapter.validation_error("email_taken")
         if not EmailAddress.objects.can_add_email(self.user):
             raise adapter.validation_error("max_email_addresses", 2)
@@ -134,6 +148,7 @@ class CloseAccountForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         self.user = user
         super().__init__(*args, **kwargs)
 

@@ -11,7 +11,12 @@ class StorefrontAccountMiddleware:
     def __call__(self, request):
         storefront = getattr(request, "storefront", None)
         user = getattr(request, "user", None)
-        if storefront is not None and user is not None and user.is_authenticated:
-            if user.storefront_id is not None and user.storefront_id != storefront.pk:
-                logout(request)
+        if (
+            storefront is not None
+            and user is not None
+            and user.is_authenticated
+            and user.storefront_id is not None
+            and user.storefront_id != storefront.pk
+        ):
+            logout(request)
         return self.get_response(request)

@@ -24,8 +24,12 @@ class User(AbstractUser):
         help_text="Empty only for platform operators (superusers)",
     )
     email = models.EmailField("email address")
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="Closed by the customer (IS-12)")
-    suspended_at = models.DateTimeField(null=True, blank=True, help_text="Suspended by staff (IS-12)")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Closed by the customer (IS-12)"
+    )
+    suspended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Suspended by staff (IS-12)"
+    )
     suspension_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:

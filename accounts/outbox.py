@@ -22,7 +22,11 @@ class DevOutboxBackend(ConsoleBackend):
         sent = super().send_messages(email_messages)
         for message in email_messages or []:
             html = next(
-                (body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"),
+                (
+                    body
+                    for body, mime in getattr(message, "alternatives", [])
+                    if mime == "text/html"
+                ),
                 "",
             )
             record = {

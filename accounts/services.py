@@ -51,7 +51,11 @@ def _notify(user: User, subject: str, body: str) -> None:
     storefront = user.storefront
     sender = None
     if storefront is not None:
-        sender = f"{storefront.display_name} <{storefront.support_email}>" if storefront.support_email else None
+        sender = (
+            f"{storefront.display_name} <{storefront.support_email}>"
+            if storefront.support_email
+            else None
+        )
         subject = f"[{storefront.display_name}] {subject}"
     transaction.on_commit(lambda: send_mail(subject, body, sender, [user.email]))
 
@@ -134,5 +138,7 @@ def account_create_verified(
     if storefront is not None:
         terms = storefront.current_terms()
         if terms is not None:
-            terms_acceptance_record(user=user, terms_version=terms, ip_address=None, user_agent="seed")
+            terms_acceptance_record(
+                user=user, terms_version=terms, ip_address=None, user_agent="seed"
+            )
     return user

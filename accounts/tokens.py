@@ -11,7 +11,11 @@ class StorefrontPasswordResetTokenGenerator(PasswordResetTokenGenerator):
     def check_token(self, user, token):
         request = context.request
         storefront = getattr(request, "storefront", None) if request is not None else None
-        if user is not None and user.storefront_id and storefront is not None:
-            if user.storefront_id != storefront.pk:
-                return False
+        if (
+            user is not None
+            and user.storefront_id
+            and storefront is not None
+            and user.storefront_id != storefront.pk
+        ):
+            return False
         return super().check_token(user, token)

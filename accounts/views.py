@@ -38,7 +38,9 @@ def account_close(request):
         logout(request)
         messages.success(request, "Your account is closed. You have been signed out.")
         return redirect("home")
-    return render(request, "accounts/close.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/close.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def dev_outbox(request):

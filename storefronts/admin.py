@@ -1,6 +1,7 @@
 """Admin for storefronts, and the mixin that scopes every tenant-owned admin to the host's storefront."""
 
 from django.contrib import admin
+from django.http import Http404
 
 from .models import Storefront, StorefrontDomain, TermsVersion
 
@@ -19,7 +20,7 @@ class StorefrontScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if self._scoped(request):
-            qs = qs.filter(**{self.storefront_field: request.storefront})
+            qs = qs.filter(**{self.storefront_field: request.storefront.pk})
         return qs
 
     def get_exclude(self, request, obj=None):
@@ -43,6 +44,10 @@ class StorefrontScopedAdmin(admin.ModelAdmin):
                 kwargs["queryset"] = remote._default_manager.filter(storefront=request.storefront)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another storefront's row, by id in a URL, is a 404 like any missing row.
+        raise Http404(f"No {opts.verbose_name} with id {object_id!r} here.")
+
     def save_model(self, request, obj, form, change):
         if self._scoped(request) and self.storefront_field == "storefront" and not change:
             obj.storefront = request.storefront
@@ -57,7 +62,13 @@ class StorefrontDomainInline(admin.TabularInline):
 @admin.register(Storefront)
 class StorefrontAdmin(StorefrontScopedAdmin):
     storefront_field = "pk"
-    list_display = ("display_name", "slug", "balance_currency", "cancellation_window_minutes", "is_active")
+    list_display = (
+        "display_name",
+        "slug",
+        "balance_currency",
+        "cancellation_window_minutes",
+        "is_active",
+    )
     search_fields = ("name", "display_name", "slug")
     inlines = [StorefrontDomainInline]
     fieldsets = (

@@ -1,8 +1,8 @@
 """Error pages in the storefront's branding (the 500 page renders without a database)."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.http import HttpResponseServerError
 
 
 def bad_request(request, exception=None):

@@ -28,12 +28,16 @@ def validate_timezone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"{value!r} is neither an IANA time zone nor an offset like +02:00") from exc
+        raise ValidationError(
+            f"{value!r} is neither an IANA time zone nor an offset like +02:00"
+        ) from exc
 
 
 def validate_working_days(value: str) -> None:
     if not value or not set(value) <= set("1234567") or len(set(value)) != len(value):
-        raise ValidationError("Working days are ISO weekday digits without repeats, e.g. 12345 for Mon–Fri")
+        raise ValidationError(
+            "Working days are ISO weekday digits without repeats, e.g. 12345 for Mon–Fri"
+        )
 
 
 def validate_holiday_country(value: str) -> None:
@@ -74,7 +78,9 @@ class Storefront(models.Model):
         blank=True,
         help_text='Shown instead of the currency code, e.g. "credits" (1 credit = 1 unit of currency)',
     )
-    topup_mode = models.CharField(max_length=20, choices=TopUpMode.choices, default=TopUpMode.FREE_AMOUNT)
+    topup_mode = models.CharField(
+        max_length=20, choices=TopUpMode.choices, default=TopUpMode.FREE_AMOUNT
+    )
 
     # Orders and refunds
     cancellation_window_minutes = models.PositiveIntegerField(
@@ -86,7 +92,9 @@ class Storefront(models.Model):
         default=180, validators=[MinValueValidator(1), MaxValueValidator(3650)], help_text="IS-5"
     )
     refund_due_days = models.PositiveIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="IS-7 / DS-16"
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="IS-7 / DS-16",
     )
     refund_due_in_business_days = models.BooleanField(
         default=False, help_text="Count the refund due date in business days (DS-16)"
@@ -95,7 +103,10 @@ class Storefront(models.Model):
     refund_to_credits = models.BooleanField(default=False, help_text="DS-17")
     refund_to_bank_transfer = models.BooleanField(default=False, help_text="DS-18")
     bank_transfer_countries = models.CharField(
-        max_length=200, blank=True, validators=[validate_country_list], help_text="e.g. ES,MX (DS-18)"
+        max_length=200,
+        blank=True,
+        validators=[validate_country_list],
+        help_text="e.g. ES,MX (DS-18)",
     )
 
     # Disputes
@@ -121,7 +132,10 @@ class Storefront(models.Model):
 
     # Business calendar (DS-10)
     timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA zone or +HH:MM"
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA zone or +HH:MM",
     )
     working_days = models.CharField(
         max_length=7, default="12345", validators=[validate_working_days], help_text="ISO weekdays"
@@ -145,8 +159,14 @@ class Storefront(models.Model):
         if self.closes_at != dt.time(0, 0) and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "Closing time must be after opening time"})
         if self.refund_to_bank_transfer and not self.bank_transfer_countries.strip():
-            raise ValidationError({"bank_transfer_countries": "Bank refunds need allowed countries"})
-        if not (self.refund_to_original_payment or self.refund_to_credits or self.refund_to_bank_transfer):
+            raise ValidationError(
+                {"bank_transfer_countries": "Bank refunds need allowed countries"}
+            )
+        if not (
+            self.refund_to_original_payment
+            or self.refund_to_credits
+            or self.refund_to_bank_transfer
+        ):
             raise ValidationError("At least one refund destination must be allowed")
 
     @cached_property
@@ -177,7 +197,9 @@ class Storefront(models.Model):
         if self.opens_at == dt.time(0, 0) and self.closes_at == dt.time(0, 0):
             hours = "all day"
         else:
-            closes = "24:00" if self.closes_at == dt.time(0, 0) else self.closes_at.strftime("%H:%M")
+            closes = (
+                "24:00" if self.closes_at == dt.time(0, 0) else self.closes_at.strftime("%H:%M")
+            )
             hours = f"{self.opens_at.strftime('%H:%M')}–{closes}"
         zone = f"GMT{self.timezone}" if FIXED_OFFSET_RE.match(self.timezone) else self.timezone
         text = f"{day_text} {hours} ({zone})"
@@ -194,7 +216,11 @@ class Storefront(models.Model):
         return self.balance_unit_label or self.balance_currency
 
     def current_terms(self) -> TermsVersion | None:
-        return self.terms_versions.filter(published_at__lte=timezone.now()).order_by("-published_at").first()
+        return (
+            self.terms_versions.filter(published_at__lte=timezone.now())
+            .order_by("-published_at")
+            .first()
+        )
 
 
 class StorefrontDomain(models.Model):
@@ -205,7 +231,9 @@ class StorefrontDomain(models.Model):
     is_primary = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("host"), name="storefrontdomain_host_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("host"), name="storefrontdomain_host_unique_ci")
+        ]
 
     def __str__(self) -> str:
         return self.host
@@ -218,7 +246,9 @@ class StorefrontDomain(models.Model):
 class TermsVersion(models.Model):
     """One published version of a storefront's terms; the newest published one is current (IS-13)."""
 
-    storefront = models.ForeignKey(Storefront, on_delete=models.CASCADE, related_name="terms_versions")
+    storefront = models.ForeignKey(
+        Storefront, on_delete=models.CASCADE, related_name="terms_versions"
+    )
     label = models.CharField(max_length=50, help_text="e.g. 2026-11")
     text = models.TextField()
     published_at = models.DateTimeField(default=timezone.now)
@@ -226,7 +256,9 @@ class TermsVersion(models.Model):
     class Meta:
         ordering = ["-published_at"]
         constraints = [
-            models.UniqueConstraint(fields=["storefront", "label"], name="termsversion_label_unique")
+            models.UniqueConstraint(
+                fields=["storefront", "label"], name="termsversion_label_unique"
+            )
         ]
         indexes = [models.Index(fields=["storefront", "-published_at"])]
 

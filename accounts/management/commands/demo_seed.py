@@ -13,11 +13,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
-            raise CommandError("demo_seed refuses to run under production settings (DJANGO_ENV=production).")
+            raise CommandError(
+                "demo_seed refuses to run under production settings (DJANGO_ENV=production)."
+            )
         for spec in DEMO_STOREFRONTS:
-            storefront = storefront_upsert(slug=spec["slug"], host=spec["host"], fields=spec["fields"])
+            storefront = storefront_upsert(
+                slug=spec["slug"], host=spec["host"], fields=spec["fields"]
+            )
             terms_version_publish(
-                storefront=storefront, label=spec["terms_label"], text=spec["terms_file"].read_text()
+                storefront=storefront,
+                label=spec["terms_label"],
+                text=spec["terms_file"].read_text(),
             )
             for email, group in DEMO_STAFF:
                 account_create_verified(

@@ -1,0 +1,108 @@
+"""Sign-up at one storefront: terms acceptance (IS-1), verification, per-storefront emails."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from accounts.models import TermsAcceptance, User
+from tests.accounts.helpers import links_in_outbox, path_of
+
+NEW_PASSWORD = "a-long-unique-passphrase-42"
+
+
+def signup(client, email="new@example.com", password=NEW_PASSWORD, accept=True, **extra):
+    data = {"email": email, "password1": password, "password2": password}
+    if accept:
+        data["accept_terms"] = "on"
+    return client.post("/accounts/signup/", data, REMOTE_ADDR="203.0.113.7", **extra)
+
+
+@pytest.mark.django_db
+def test_signup_without_accepting_terms_is_refused(retail, retail_client):  # IS-1
+    response = signup(retail_client, accept=False)
+    assert response.status_code == 200
+    assert "You must accept the terms" in response.text
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_signup_stores_terms_version_time_and_ip(retail, retail_client):  # IS-1
+    response = signup(retail_client, HTTP_USER_AGENT="TestBrowser/1.0")
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.com")
+    assert user.storefront == retail
+    acceptance = TermsAcceptance.objects.get(user=user)
+    assert acceptance.terms_version == retail.current_terms()
+    assert acceptance.ip_address == "203.0.113.7"
+    assert acceptance.user_agent == "TestBrowser/1.0"
+    assert acceptance.accepted_at is not None
+
+
+@pytest.mark.django_db
+def test_username_is_internal_and_never_shown(retail, retail_client):
+    signup(retail_client)
+    user = User.objects.get(email="new@example.com")
+    assert user.username.startswith("imeiserver.")
+    retail_client.force_login(user)
+    assert user.username not in retail_client.get("/account/").text
+
+
+@pytest.mark.django_db
+def test_email_must_be_verified_before_signing_in(retail, retail_client):
+    signup(retail_client)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject.startswith("[IMEI Server]")
+    retail_client.logout()
+    response = retail_client.post(
+        "/accounts/login/", {"login": "new@example.com", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302 and "confirm-email" in response.url
+    assert retail_client.get("/account/").status_code == 302  # not signed in
+
+
+@pytest.mark.django_db
+def test_verification_link_verifies_and_then_sign_in_works(retail, retail_client):
+    signup(retail_client)
+    (link,) = links_in_outbox("/accounts/confirm-email/")
+    assert link.startswith("http://imeiserver.localhost/")
+    confirm = retail_client.get(path_of(link))
+    assert confirm.status_code == 200
+    retail_client.post(path_of(link))
+    assert EmailAddress.objects.get(email="new@example.com").verified
+    retail_client.logout()
+    response = retail_client.post(
+        "/accounts/login/", {"login": "new@example.com", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302 and response.url == "/account/"
+    assert "new@example.com" in retail_client.get("/account/").text
+
+
+@pytest.mark.django_db
+def test_same_email_signs_up_at_both_storefronts_as_two_accounts(
+    retail, reseller, retail_client, reseller_client
+):
+    signup(retail_client, password="retail-password-123")
+    signup(reseller_client, password="reseller-password-456")
+    accounts = User.objects.filter(email="new@example.com").order_by("storefront__slug")
+    assert [u.storefront.slug for u in accounts] == ["doctorsim", "imeiserver"]
+    retail_user, reseller_user = accounts[1], accounts[0]
+    assert retail_user.check_password("retail-password-123")
+    assert not retail_user.check_password("reseller-password-456")
+    assert reseller_user.check_password("reseller-password-456")
+
+
+@pytest.mark.django_db
+def test_same_email_twice_at_one_storefront_is_refused(retail, retail_client, retail_customer):
+    response = signup(retail_client, email="Customer@Example.com")
+    assert response.status_code == 200
+    assert "already exists at this shop" in response.text
+    assert User.objects.filter(storefront=retail, email__iexact="customer@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_signup_is_closed_while_a_storefront_has_no_terms(retail, retail_client):
+    retail.terms_versions.all().delete()
+    response = signup(retail_client)
+    assert response.status_code == 200
+    assert "has not published its terms" in response.text
+    assert not User.objects.filter(email="new@example.com").exists()

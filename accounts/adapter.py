@@ -7,6 +7,7 @@ import secrets
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +43,14 @@ class StorefrontAccountAdapter(DefaultAccountAdapter):
         if not user.username:
             prefix = user.storefront.slug if user.storefront_id else "platform"
             user.username = f"{prefix}.{secrets.token_hex(8)}"
+
+    def confirm_email(self, request, email_address) -> bool:
+        """A confirmation link works only on the host of the account's own storefront."""
+        owner = email_address.user
+        storefront = getattr(request, "storefront", None)
+        if owner.storefront_id and storefront is not None and owner.storefront_id != storefront.pk:
+            raise Http404("No such confirmation here.")
+        return super().confirm_email(request, email_address)
 
     def get_from_email(self) -> str:
         storefront = self._storefront()

@@ -23,6 +23,10 @@ class StorefrontAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         return secure_admin_login(super().login)(request, extra_context)
 
+    def password_change(self, request, extra_context=None):
+        # One place to change a password: the account pages (allauth), which also notify by email.
+        return redirect("account_change_password")
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 

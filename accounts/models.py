@@ -54,6 +54,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def get_short_name(self) -> str:
+        """What the admin greets staff with: never the internal username."""
+        return self.first_name or self.email
+
     @property
     def is_platform_operator(self) -> bool:
         return self.is_superuser and self.storefront_id is None

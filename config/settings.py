@@ -128,6 +128,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "unlock"),
+            "KEY_FUNCTION": "accounts.ratelimit.storefront_cache_key",
         }
     }
 else:
@@ -135,6 +136,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
+            "KEY_FUNCTION": "accounts.ratelimit.storefront_cache_key",
         }
     }
 

@@ -140,3 +140,16 @@ def test_customers_get_no_admin(retail_client, retail_customer):
     retail_client.force_login(retail_customer)
     assert retail_client.get("/admin/").status_code in (302, 403)
     assert retail_client.get("/admin/accounts/user/").status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_admin_greets_staff_by_email_not_internal_username(admin_client_retail, support_at_retail):
+    page = admin_client_retail.get("/admin/").text
+    assert support_at_retail.email in page
+    assert support_at_retail.username not in page
+
+
+@pytest.mark.django_db
+def test_admin_password_change_goes_to_the_account_page(admin_client_retail):
+    response = admin_client_retail.get("/admin/password_change/")
+    assert response.status_code == 302 and response.url == "/accounts/password/change/"

@@ -56,3 +56,22 @@ def test_reset_link_of_one_storefront_does_not_work_on_another(
     assert "Bad Token" in page.text or "invalid" in page.text.lower()
     retail_customer.refresh_from_db()
     assert retail_customer.check_password("correct-horse-battery-9")
+
+
+@pytest.mark.django_db
+def test_rate_limits_count_per_storefront(retail, reseller, retail_customer, settings):
+    """Resets for the same email at two storefronts are limited separately."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "1/m/key"}
+    UserFactory(storefront=reseller, email=retail_customer.email)
+    Client(HTTP_HOST="imeiserver.localhost").post(
+        "/accounts/password/reset/", {"email": retail_customer.email}
+    )
+    Client(HTTP_HOST="doctorsim.localhost").post(
+        "/accounts/password/reset/", {"email": retail_customer.email}
+    )
+    assert len(mail.outbox) == 2
+    again = Client(HTTP_HOST="imeiserver.localhost").post(
+        "/accounts/password/reset/", {"email": retail_customer.email}
+    )
+    assert again.status_code == 429
+    assert len(mail.outbox) == 2

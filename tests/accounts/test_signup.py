@@ -86,6 +86,11 @@ def test_same_email_signs_up_at_both_storefronts_as_two_accounts(
     accounts = User.objects.filter(email="new@example.com").order_by("storefront__slug")
     assert [u.storefront.slug for u in accounts] == ["doctorsim", "imeiserver"]
     retail_user, reseller_user = accounts[1], accounts[0]
+    # Each storefront sent its own verification mail, though the email is the same.
+    assert sorted(m.subject.split("]")[0] for m in mail.outbox) == [
+        "[DoctorSIM Pro",
+        "[IMEI Server",
+    ]
     assert retail_user.check_password("retail-password-123")
     assert not retail_user.check_password("reseller-password-456")
     assert reseller_user.check_password("reseller-password-456")
@@ -106,3 +111,32 @@ def test_signup_is_closed_while_a_storefront_has_no_terms(retail, retail_client)
     assert response.status_code == 200
     assert "has not published its terms" in response.text
     assert not User.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_confirmation_link_does_not_work_on_another_storefront(retail, reseller, retail_client):
+    from django.test import Client
+
+    signup(retail_client)
+    (link,) = links_in_outbox("/accounts/confirm-email/")
+    other = Client(HTTP_HOST="doctorsim.localhost")
+    assert other.post(path_of(link)).status_code == 404
+    assert not EmailAddress.objects.get(email="new@example.com").verified
+
+
+@pytest.mark.django_db
+def test_change_email_checks_uniqueness_within_the_storefront(
+    retail, reseller, retail_client, retail_customer
+):
+    from tests.factories import UserFactory
+
+    UserFactory(storefront=retail, email="taken@example.com")
+    UserFactory(storefront=reseller, email="free-here@example.com")
+    retail_client.force_login(retail_customer)
+    taken = retail_client.post("/accounts/email/", {"action_add": "", "email": "taken@example.com"})
+    assert "already exists at this shop" in taken.text
+    ok = retail_client.post(
+        "/accounts/email/", {"action_add": "", "email": "free-here@example.com"}
+    )
+    assert ok.status_code == 302
+    assert EmailAddress.objects.filter(user=retail_customer, email="free-here@example.com").exists()

@@ -31,6 +31,9 @@ class User(AbstractUser):
         null=True, blank=True, help_text="Suspended by staff (IS-12)"
     )
     suspension_reason = models.CharField(max_length=300, blank=True)
+    display_currency = models.CharField(
+        max_length=3, blank=True, help_text="Amounts are also shown in this currency (DS-4, DS-6)"
+    )
 
     class Meta:
         constraints = [

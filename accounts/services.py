@@ -142,3 +142,11 @@ def account_create_verified(
                 user=user, terms_version=terms, ip_address=None, user_agent="seed"
             )
     return user
+
+
+@transaction.atomic
+def display_currency_set(*, user: User, currency: str) -> User:
+    """The currency the customer also sees amounts in ("" = the storefront's own)."""
+    User.objects.filter(pk=user.pk).update(display_currency=currency[:3].upper())
+    user.display_currency = currency[:3].upper()
+    return user

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,11 +57,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "djmoney",
+    "djmoney.contrib.exchange",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "storefronts",
     "accounts",
+    "billing",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "storefronts.context_processors.storefront",
+                "billing.context_processors.balance",
             ],
         },
     },
@@ -158,7 +163,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "ledger-audit-nightly": {
+        "task": "billing.tasks.ledger_audit_nightly",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "exchange-rates-daily": {
+        "task": "billing.tasks.exchange_rates_update",
+        "schedule": crontab(hour=6, minute=5),
+    },
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Accounts (django-allauth) ---------------------------------------------------------------
@@ -228,6 +242,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DEV_OUTBOX_DIR = VAR_DIR / "outbox"
 # Development tools (/dev/outbox/, the demo seeder) exist only outside production.
 DEV_TOOLS_ENABLED = DEBUG and not PRODUCTION
+
+# --- Money --------------------------------------------------------------------------------
+# Display rates (DS-4, DS-6). The demo backend needs no network; production sets e.g.
+# djmoney.contrib.exchange.backends.OpenExchangeRatesBackend and OPEN_EXCHANGE_RATES_APP_ID.
+EXCHANGE_BACKEND = os.environ.get("EXCHANGE_BACKEND", "billing.exchange.DemoRatesBackend")
+OPEN_EXCHANGE_RATES_APP_ID = os.environ.get("OPEN_EXCHANGE_RATES_APP_ID", "")
+FIXER_ACCESS_KEY = os.environ.get("FIXER_ACCESS_KEY", "")
+BASE_CURRENCY = "USD"
 
 # --- I18n, static --------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

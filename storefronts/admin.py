@@ -74,7 +74,17 @@ class StorefrontAdmin(StorefrontScopedAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active")}),
         ("Branding", {"fields": ("display_name", "tagline", "accent_colour", "support_email")}),
-        ("Money", {"fields": ("balance_currency", "balance_unit_label", "topup_mode")}),
+        (
+            "Money",
+            {
+                "fields": (
+                    "balance_currency",
+                    "balance_unit_label",
+                    "topup_mode",
+                    ("topup_min_amount", "topup_max_amount"),
+                )
+            },
+        ),
         (
             "Orders and refunds",
             {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from decimal import Decimal
 from functools import cached_property
 
 import holidays
@@ -80,6 +81,20 @@ class Storefront(models.Model):
     )
     topup_mode = models.CharField(
         max_length=20, choices=TopUpMode.choices, default=TopUpMode.FREE_AMOUNT
+    )
+    topup_min_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0.50"))],
+        help_text="Smallest free-amount top-up",
+    )
+    topup_max_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("1000.00"),
+        validators=[MinValueValidator(Decimal("1.00"))],
+        help_text="Largest free-amount top-up",
     )
 
     # Orders and refunds
@@ -158,6 +173,12 @@ class Storefront(models.Model):
     def clean(self) -> None:
         if self.closes_at != dt.time(0, 0) and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "Closing time must be after opening time"})
+        if (
+            self.topup_max_amount is not None
+            and self.topup_min_amount is not None
+            and self.topup_max_amount < self.topup_min_amount
+        ):
+            raise ValidationError({"topup_max_amount": "The maximum top-up is below the minimum"})
         if self.refund_to_bank_transfer and not self.bank_transfer_countries.strip():
             raise ValidationError(
                 {"bank_transfer_countries": "Bank refunds need allowed countries"}

@@ -1,6 +1,7 @@
 """The two demo storefronts of POLICY.md: their settings and their terms."""
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +23,8 @@ DEMO_STOREFRONTS = [
             "balance_currency": "USD",
             "balance_unit_label": "",
             "topup_mode": "free_amount",
+            "topup_min_amount": Decimal("5.00"),
+            "topup_max_amount": Decimal("1000.00"),
             "cancellation_window_minutes": 0,
             "refund_request_window_days": 180,
             "refund_due_days": 7,
@@ -57,6 +60,8 @@ DEMO_STOREFRONTS = [
             "balance_currency": "EUR",
             "balance_unit_label": "credits",
             "topup_mode": "packages",
+            "topup_min_amount": Decimal("5.00"),
+            "topup_max_amount": Decimal("1000.00"),
             "cancellation_window_minutes": 10,
             "refund_request_window_days": 180,
             "refund_due_days": 3,

@@ -1,9 +1,13 @@
-"""Create (or refresh) the two demo storefronts and their demo accounts. Safe to run again."""
+"""Create (or refresh) the two demo storefronts and their demo accounts and money. Safe to run again.
+
+It lives in ``config`` because it seeds every app; each app keeps its own seeding functions.
+"""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import account_create_verified
+from billing.demo import demo_packages_seed, demo_rates_load, demo_topup_seed
 from storefronts.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_STOREFRONTS, DEMO_SUPERUSER
 from storefronts.services import storefront_upsert, terms_version_publish
 
@@ -16,6 +20,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "demo_seed refuses to run under production settings (DJANGO_ENV=production)."
             )
+        demo_rates_load()
         for spec in DEMO_STOREFRONTS:
             storefront = storefront_upsert(
                 slug=spec["slug"], host=spec["host"], fields=spec["fields"]
@@ -25,14 +30,17 @@ class Command(BaseCommand):
                 label=spec["terms_label"],
                 text=spec["terms_file"].read_text(),
             )
+            demo_packages_seed(storefront)
             for email, group in DEMO_STAFF:
-                account_create_verified(
+                user = account_create_verified(
                     storefront=storefront,
                     email=email,
                     password=DEMO_PASSWORD,
                     is_staff=group is not None,
                     group_names=(group,) if group else (),
                 )
+                if group is None:
+                    demo_topup_seed(user)
             self.stdout.write(f"  {storefront.display_name}: http://{spec['host']}:8000/")
         account_create_verified(
             storefront=None, email=DEMO_SUPERUSER, password=DEMO_PASSWORD, is_superuser=True

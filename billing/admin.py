@@ -1,0 +1,129 @@
+"""Billing in the admin: read-only money records, and manual adjustments with a reason."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+
+from storefronts.admin import StorefrontScopedAdmin
+
+from . import services
+from .exceptions import BillingError
+from .models import Adjustment, CreditPackage, LedgerEntry, Payment, Wallet
+
+
+class ReadOnlyAdmin(StorefrontScopedAdmin):
+    """The ledger is append-only: nothing here is edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ("user", "balance", "currency", "storefront", "updated_at")
+    list_select_related = ("user", "storefront")
+    search_fields = ("user__email",)
+    list_filter = ("storefront",)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "wallet", "kind", "amount", "balance_after", "reference", "memo")
+    list_select_related = ("wallet__user",)
+    list_filter = ("kind", "storefront")
+    search_fields = ("wallet__user__email", "reference", "idempotency_key")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "pk",
+        "created_at",
+        "user",
+        "amount",
+        "currency",
+        "credit_amount",
+        "bonus_amount",
+        "status",
+        "gateway",
+    )
+    list_select_related = ("user",)
+    list_filter = ("status", "gateway", "storefront")
+    search_fields = ("user__email", "gateway_session_id", "gateway_payment_id")
+
+
+@admin.register(CreditPackage)
+class CreditPackageAdmin(StorefrontScopedAdmin):
+    list_display = (
+        "name",
+        "credits",
+        "price",
+        "bonus_percent",
+        "is_active",
+        "position",
+        "storefront",
+    )
+    list_filter = ("storefront", "is_active")
+    list_select_related = ("storefront",)
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = Adjustment
+        fields = ("wallet", "amount", "reason")
+        help_texts = {"reason": "Required. The customer sees it in their statement."}
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if not amount:
+            raise ValidationError("The amount cannot be zero.")
+        return amount
+
+    def clean(self):
+        cleaned = super().clean()
+        wallet, amount = cleaned.get("wallet"), cleaned.get("amount")
+        if wallet and amount and wallet.balance + amount < 0:
+            raise ValidationError(f"The balance is {wallet.balance}; it cannot go below zero.")
+        return cleaned
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(StorefrontScopedAdmin):
+    form = AdjustmentForm
+    list_display = ("created_at", "wallet", "amount", "reason", "staff")
+    list_select_related = ("wallet__user", "staff")
+    search_fields = ("wallet__user__email", "reason")
+    readonly_fields = ()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except BillingError as exc:  # e.g. the balance changed since the form was checked
+            messages.error(request, str(exc))
+            return redirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        adjustment = services.adjustment_create(
+            wallet=form.cleaned_data["wallet"],
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            staff=request.user,
+        )
+        obj.pk = adjustment.pk
+        obj.entry = adjustment.entry
+        obj.staff = adjustment.staff
+        obj.storefront_id = adjustment.storefront_id

@@ -1,0 +1,58 @@
+"""Billing part of the demo: credit packages (DS-4), rates, and one paid test top-up per customer."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from .exchange import DemoRatesBackend
+from .models import CreditPackage, Payment
+from .services import payment_fulfil, payment_start
+
+# POLICY.md: 50 / 100 / 250 / 500 credits with 0 / 3 / 5 / 8 % bonus; 1 credit = 1 EUR.
+RESELLER_PACKAGES = [
+    ("Starter 50", "50", "0"),
+    ("Pro 100", "100", "3"),
+    ("Business 250", "250", "5"),
+    ("Wholesale 500", "500", "8"),
+]
+DEMO_TOPUP = Decimal("100.00")
+
+
+def demo_rates_load() -> None:
+    DemoRatesBackend().update_rates()
+
+
+@transaction.atomic
+def demo_packages_seed(storefront) -> None:
+    if storefront.topup_mode != storefront.TopUpMode.PACKAGES:
+        return
+    for position, (name, credits, bonus) in enumerate(RESELLER_PACKAGES):
+        CreditPackage.objects.update_or_create(
+            storefront=storefront,
+            name=name,
+            defaults={
+                "credits": Decimal(credits),
+                "price": Decimal(credits),
+                "bonus_percent": Decimal(bonus),
+                "position": position,
+                "is_active": True,
+            },
+        )
+
+
+def demo_topup_seed(customer) -> Payment:
+    """One paid test top-up of 100 in the storefront currency, through the real fulfilment path."""
+    existing = Payment.objects.filter(user=customer, status=Payment.Status.SUCCEEDED).first()
+    if existing:
+        return existing
+    storefront = customer.storefront
+    package = None
+    if storefront.topup_mode == storefront.TopUpMode.PACKAGES:
+        package = CreditPackage.objects.get(storefront=storefront, price=DEMO_TOPUP)
+    payment = payment_start(
+        user=customer,
+        gateway=Payment.Gateway.LOCAL,
+        package=package,
+        amount=None if package else DEMO_TOPUP,
+    )
+    return payment_fulfil(payment_id=payment.pk, gateway_payment_id=f"test_{payment.pk}")

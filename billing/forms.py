@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django import forms
+
+from storefronts.models import Storefront
+
+from .models import LedgerEntry
+
+
+class TopUpForm(forms.Form):
+    """A credit package (DS-4) or a free amount, by the storefront's top-up mode."""
+
+    package = forms.ModelChoiceField(
+        queryset=None, required=False, widget=forms.RadioSelect, empty_label=None
+    )
+    amount = forms.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
+    save_card = forms.BooleanField(
+        required=False, label="Save my card for faster top-ups next time"
+    )
+
+    def __init__(self, *args, storefront: Storefront, packages, allow_save_card: bool, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.storefront = storefront
+        if storefront.topup_mode == Storefront.TopUpMode.PACKAGES:
+            self.fields["package"].queryset = packages
+            self.fields["package"].required = True
+            self.fields["package"].error_messages["required"] = "Choose a credit package."
+            del self.fields["amount"]
+        else:
+            del self.fields["package"]
+            amount = self.fields["amount"]
+            amount.required = True
+            amount.min_value = storefront.topup_min_amount
+            amount.max_value = storefront.topup_max_amount
+            amount.label = f"Amount ({storefront.balance_currency})"
+            amount.widget.attrs.update(
+                {
+                    "min": storefront.topup_min_amount,
+                    "max": storefront.topup_max_amount,
+                    "step": "0.01",
+                }
+            )
+            amount.validators = [
+                v
+                for v in amount.validators
+                if v.__class__.__name__ not in ("MinValueValidator", "MaxValueValidator")
+            ]
+            amount.help_text = (
+                f"Between {storefront.topup_min_amount} and {storefront.topup_max_amount}."
+            )
+        if not allow_save_card:
+            del self.fields["save_card"]
+
+    def clean_amount(self):
+        value = self.cleaned_data.get("amount")
+        if value is not None and not (
+            self.storefront.topup_min_amount <= value <= self.storefront.topup_max_amount
+        ):
+            raise forms.ValidationError(
+                f"Top up between {self.storefront.topup_min_amount} and {self.storefront.topup_max_amount}."
+            )
+        return value
+
+
+class StatementFilterForm(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *LedgerEntry.Kind.choices])
+    date_from = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
+    )
+    date_to = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To"
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class DisplayCurrencyForm(forms.Form):
+    display_currency = forms.ChoiceField(label="Show amounts also in")
+
+    def __init__(self, *args, currencies: list[str], **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["display_currency"].choices = [(c, c) for c in currencies]

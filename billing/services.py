@@ -1,0 +1,380 @@
+"""Every write that moves money. Each is one transaction and idempotent.
+
+The wallet row is locked (``select_for_update``) and its balance changed by a conditional update
+together with the ledger entry; the entry's idempotency key is unique per wallet, so a retried
+call returns the first entry and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from storefronts.models import Storefront
+
+from .exceptions import IdempotencyConflict, InsufficientFunds, InvalidAmount, TopUpNotAllowed
+from .models import (
+    Adjustment,
+    CreditPackage,
+    GatewayCustomer,
+    LedgerEntry,
+    Payment,
+    StripeEvent,
+    Wallet,
+)
+
+log = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+Kind = LedgerEntry.Kind
+CREDIT_KINDS = {Kind.DEPOSIT, Kind.BONUS, Kind.ORDER_REFUND, Kind.REFUND_REVERSAL, Kind.ADJUSTMENT}
+DEBIT_KINDS = {Kind.ORDER_DEBIT, Kind.REFUND_OUT, Kind.ADJUSTMENT}
+
+
+def money_amount(value) -> Decimal:
+    """A positive amount with two decimals, or InvalidAmount."""
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise InvalidAmount(f"{value!r} is not an amount of money.") from exc
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidAmount("The amount must be greater than zero.")
+    if amount >= Decimal("1e11"):
+        raise InvalidAmount("The amount is too large.")
+    return amount
+
+
+def wallet_get_or_create(*, user: User) -> Wallet:
+    """The customer's wallet, in the storefront currency (created on first use)."""
+    if user.storefront_id is None:
+        raise TopUpNotAllowed("Platform operators have no balance.")
+    wallet, _ = Wallet.objects.get_or_create(
+        user=user,
+        defaults={
+            "storefront_id": user.storefront_id,
+            "currency": user.storefront.balance_currency,
+        },
+    )
+    return wallet
+
+
+def _wallet_apply(
+    *,
+    wallet_id: int,
+    amount: Decimal,
+    kind: str,
+    reference: str,
+    idempotency_key: str,
+    payment: Payment | None = None,
+    actor: User | None = None,
+    memo: str = "",
+) -> LedgerEntry:
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+    try:
+        with transaction.atomic():
+            wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
+            existing = LedgerEntry.objects.filter(
+                wallet_id=wallet_id, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return _replayed(existing, amount=amount, kind=kind)
+            now = timezone.now()
+            if amount < 0:
+                changed = Wallet.objects.filter(pk=wallet_id, balance__gte=-amount).update(
+                    balance=F("balance") + amount, updated_at=now
+                )
+                if not changed:
+                    raise InsufficientFunds(wallet.balance, -amount, wallet.currency)
+            else:
+                Wallet.objects.filter(pk=wallet_id).update(
+                    balance=F("balance") + amount, updated_at=now
+                )
+            balance_after = Wallet.objects.values_list("balance", flat=True).get(pk=wallet_id)
+            return LedgerEntry.objects.create(
+                storefront_id=wallet.storefront_id,
+                wallet_id=wallet_id,
+                kind=kind,
+                amount=amount,
+                balance_after=balance_after,
+                reference=reference[:100],
+                payment=payment,
+                actor=actor,
+                memo=memo[:300],
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # A concurrent call with the same key committed first: answer with its entry.
+        existing = LedgerEntry.objects.filter(
+            wallet_id=wallet_id, idempotency_key=idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return _replayed(existing, amount=amount, kind=kind)
+
+
+def _replayed(entry: LedgerEntry, *, amount: Decimal, kind: str) -> LedgerEntry:
+    if entry.amount != amount or entry.kind != kind:
+        raise IdempotencyConflict(
+            f"Key {entry.idempotency_key!r} was already used for {entry.kind} {entry.amount}."
+        )
+    return entry
+
+
+def wallet_credit(
+    *,
+    wallet: Wallet,
+    amount,
+    kind: str,
+    reference: str,
+    idempotency_key: str,
+    payment: Payment | None = None,
+    actor: User | None = None,
+    memo: str = "",
+) -> LedgerEntry:
+    """Add ``amount`` to the wallet (IS-2: nothing but orders and refunds move a balance)."""
+    if kind not in CREDIT_KINDS:
+        raise ValueError(f"{kind} is not a credit")
+    return _wallet_apply(
+        wallet_id=wallet.pk,
+        amount=money_amount(amount),
+        kind=kind,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        payment=payment,
+        actor=actor,
+        memo=memo,
+    )
+
+
+def wallet_debit(
+    *,
+    wallet: Wallet,
+    amount,
+    kind: str,
+    reference: str,
+    idempotency_key: str,
+    payment: Payment | None = None,
+    actor: User | None = None,
+    memo: str = "",
+) -> LedgerEntry:
+    """Take ``amount`` from the wallet, or raise InsufficientFunds and change nothing (DS-5)."""
+    if kind not in DEBIT_KINDS:
+        raise ValueError(f"{kind} is not a debit")
+    return _wallet_apply(
+        wallet_id=wallet.pk,
+        amount=-money_amount(amount),
+        kind=kind,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        payment=payment,
+        actor=actor,
+        memo=memo,
+    )
+
+
+# --- top-ups -------------------------------------------------------------------------------
+
+
+def topup_terms(
+    *, storefront: Storefront, package: CreditPackage | None = None, amount=None
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(price to pay, credit, bonus) for a package or a free amount, by the storefront's rules."""
+    if storefront.topup_mode == Storefront.TopUpMode.PACKAGES:
+        if package is None:
+            raise TopUpNotAllowed(
+                "Choose a credit package: credits are sold only in packages."
+            )  # DS-4
+        if package.storefront_id != storefront.pk or not package.is_active:
+            raise TopUpNotAllowed("That credit package is not available.")
+        return package.price, package.credits, package.bonus_credits
+    if package is not None:
+        raise TopUpNotAllowed("This shop takes any amount, not packages.")
+    value = money_amount(amount)
+    if value < storefront.topup_min_amount or value > storefront.topup_max_amount:
+        raise TopUpNotAllowed(
+            f"Top up between {storefront.topup_min_amount} and {storefront.topup_max_amount} "
+            f"{storefront.balance_currency}."
+        )
+    return value, value, Decimal("0.00")
+
+
+@transaction.atomic
+def payment_start(
+    *,
+    user: User,
+    gateway: str,
+    package: CreditPackage | None = None,
+    amount=None,
+    save_card: bool = False,
+) -> Payment:
+    """A pending payment for a top-up; the gateway then takes the customer's money."""
+    storefront = user.storefront
+    price, credit, bonus = topup_terms(storefront=storefront, package=package, amount=amount)
+    wallet = wallet_get_or_create(user=user)
+    return Payment.objects.create(
+        storefront=storefront,
+        user=user,
+        wallet=wallet,
+        package=package,
+        gateway=gateway,
+        amount=price,
+        currency=storefront.balance_currency,
+        credit_amount=credit,
+        bonus_amount=bonus,
+        save_card=save_card,
+    )
+
+
+@transaction.atomic
+def payment_checkout_attach(*, payment: Payment, session_id: str, checkout_url: str) -> Payment:
+    Payment.objects.filter(pk=payment.pk).update(
+        gateway_session_id=session_id, checkout_url=checkout_url
+    )
+    payment.gateway_session_id, payment.checkout_url = session_id, checkout_url
+    return payment
+
+
+@transaction.atomic
+def payment_fulfil(
+    *, payment_id: int, gateway_payment_id: str = "", customer_id: str = ""
+) -> Payment:
+    """Credit a paid top-up exactly once, whatever the number or order of notifications.
+
+    Money the gateway took is always credited, even if the payment was marked failed or
+    cancelled before a late success arrived.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status == Payment.Status.SUCCEEDED:
+        return payment
+    payment.status = Payment.Status.SUCCEEDED
+    payment.paid_at = timezone.now()
+    payment.failure_reason = ""
+    if gateway_payment_id:
+        payment.gateway_payment_id = gateway_payment_id
+    payment.save(update_fields=["status", "paid_at", "failure_reason", "gateway_payment_id"])
+    package = payment.package
+    wallet_credit(
+        wallet=payment.wallet,
+        amount=payment.credit_amount,
+        kind=Kind.DEPOSIT,
+        reference=f"payment:{payment.pk}",
+        idempotency_key=f"payment:{payment.pk}:deposit",
+        payment=payment,
+        memo=f"{package.name if package else 'Top-up'}, {payment.get_gateway_display().lower()}",
+    )
+    if payment.bonus_amount > 0:
+        wallet_credit(
+            wallet=payment.wallet,
+            amount=payment.bonus_amount,
+            kind=Kind.BONUS,
+            reference=f"payment:{payment.pk}",
+            idempotency_key=f"payment:{payment.pk}:bonus",
+            payment=payment,
+            memo=f"{package.bonus_percent.normalize():f} % on {package.name}" if package else "",
+        )
+    if customer_id and payment.save_card:
+        GatewayCustomer.objects.update_or_create(
+            user_id=payment.user_id, gateway=payment.gateway, defaults={"customer_id": customer_id}
+        )
+    return payment
+
+
+@transaction.atomic
+def payment_close_unpaid(*, payment_id: int, status: str, reason: str = "") -> Payment:
+    """Mark a pending payment failed or cancelled; a paid one is never touched."""
+    if status not in (Payment.Status.FAILED, Payment.Status.CANCELLED):
+        raise ValueError(status)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status == Payment.Status.PENDING:
+        payment.status = status
+        payment.failure_reason = reason[:300]
+        payment.save(update_fields=["status", "failure_reason"])
+    return payment
+
+
+STRIPE_PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
+
+
+@transaction.atomic
+def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
+    """Apply one verified Stripe event once. Returns what happened, for the log."""
+    event_id, event_type = event["id"], event["type"]
+    record, created = StripeEvent.objects.get_or_create(
+        event_id=event_id, defaults={"storefront": storefront, "type": event_type}
+    )
+    if not created:
+        return "duplicate"
+    session = event.get("data", {}).get("object", {}) or {}
+    if not event_type.startswith("checkout.session."):
+        return "ignored"
+    payment_id = (session.get("metadata") or {}).get("payment_id")
+    payment = (
+        Payment.objects.filter(pk=payment_id, storefront=storefront).first() if payment_id else None
+    )
+    if payment is None:
+        log.warning("Stripe event %s names no payment of %s", event_id, storefront.slug)
+        return "unknown payment"
+    StripeEvent.objects.filter(pk=record.pk).update(payment=payment)
+    if event_type in STRIPE_PAID_EVENTS:
+        if session.get("payment_status") != "paid":
+            return "awaiting async payment"
+        payment_fulfil(
+            payment_id=payment.pk,
+            gateway_payment_id=session.get("payment_intent") or "",
+            customer_id=session.get("customer") or "",
+        )
+        return "fulfilled"
+    if event_type == "checkout.session.async_payment_failed":
+        payment_close_unpaid(
+            payment_id=payment.pk, status=Payment.Status.FAILED, reason="The bank declined it."
+        )
+        return "failed"
+    if event_type == "checkout.session.expired":
+        payment_close_unpaid(
+            payment_id=payment.pk, status=Payment.Status.CANCELLED, reason="Checkout expired."
+        )
+        return "expired"
+    return "ignored"
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adjustment_create(
+    *, wallet: Wallet, amount, reason: str, staff: User, idempotency_key: str | None = None
+) -> Adjustment:
+    """A manual correction by staff; the reason is required and shows in the statement."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidAmount("A reason is required for a manual adjustment.")
+    value = Decimal(str(amount))
+    key = f"adjustment:{idempotency_key or uuid.uuid4().hex}"
+    common = {
+        "wallet": wallet,
+        "amount": abs(value),
+        "kind": Kind.ADJUSTMENT,
+        "reference": f"staff:{staff.pk}",
+        "idempotency_key": key,
+        "actor": staff,
+        "memo": reason,
+    }
+    entry = wallet_credit(**common) if value > 0 else wallet_debit(**common)
+    adjustment, _ = Adjustment.objects.get_or_create(
+        entry=entry,
+        defaults={
+            "storefront_id": wallet.storefront_id,
+            "wallet": wallet,
+            "amount": entry.amount,
+            "reason": reason[:300],
+            "staff": staff,
+        },
+    )
+    return adjustment

@@ -32,7 +32,7 @@ def account_overview(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_close(request):
-    form = CloseAccountForm(request.POST or None, user=request.user)
+    form = CloseAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.account_close(user=request.user)
         logout(request)

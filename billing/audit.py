@@ -20,6 +20,7 @@ from storefronts.models import Storefront
 from .models import LedgerEntry, Payment, Wallet
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 Kind = LedgerEntry.Kind
 
 
@@ -62,6 +63,7 @@ def _audit_wallets(storefront: Storefront, report: AuditReport) -> None:
     )
     for wallet in wallets.iterator():
         report.wallets_checked += 1
+        wallet.entries_total = Decimal(wallet.entries_total).quantize(CENT)
         if wallet.balance != wallet.entries_total:
             report.breaches.append(
                 f"[{storefront.slug}] wallet {wallet.pk} ({wallet.user_id}): balance {wallet.balance} "
@@ -105,7 +107,7 @@ def _audit_payments(storefront: Storefront, report: AuditReport) -> None:
                 f"[{storefront.slug}] payment {payment.pk} ({payment.status}) has {payment.deposits} deposit "
                 f"and {payment.bonuses} bonus entries; expected {want_deposits} and {want_bonuses}"
             )
-        elif paid and payment.deposited != payment.credit_amount:
+        elif paid and Decimal(payment.deposited).quantize(CENT) != payment.credit_amount:
             report.breaches.append(
                 f"[{storefront.slug}] payment {payment.pk} deposited {payment.deposited}, "
                 f"expected {payment.credit_amount}"

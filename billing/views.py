@@ -107,7 +107,7 @@ def topup(request):
     gateway = gateway_for(storefront)
     packages = selectors.packages_on_sale(storefront)
     form = TopUpForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         storefront=storefront,
         packages=packages,
         allow_save_card=gateway == "stripe",

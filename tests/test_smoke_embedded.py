@@ -60,6 +60,19 @@ def test_fresh_sqlite_migrate_seed_and_serve(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "both storefronts answered" in result.stdout
 
+    # The demo's money went through the real payment path: the audit is clean...
+    audit = run(["manage.py", "ledger_audit"], env)
+    assert audit.returncode == 0, audit.stderr
+    assert "ledger audit OK: 2 wallets, 2 payments checked" in audit.stdout
+    # ...and exits non-zero once a balance is tampered with behind the ledger's back.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "db.sqlite3") as db:
+        db.execute("UPDATE billing_wallet SET balance = balance + 1 WHERE id = 1")
+    audit = run(["manage.py", "ledger_audit"], env)
+    assert audit.returncode != 0
+    assert "!= sum of entries" in audit.stderr
+
 
 @pytest.mark.smoke
 def test_demo_seed_refuses_production_settings(tmp_path):

@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from storefronts.models import CURRENCY_CHOICES
+from storefronts.models import validate_currency_code
 
 ZERO = Decimal("0.00")
 
@@ -28,7 +28,7 @@ class Wallet(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet"
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
     balance = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,7 +165,7 @@ class Payment(models.Model):
     amount = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="Charged to the customer"
     )
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = models.CharField(max_length=3, validators=[validate_currency_code])
     credit_amount = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="Credited to the balance"
     )

@@ -18,7 +18,13 @@ from moneyed import CURRENCIES
 
 from .calendar import BusinessCalendar
 
-CURRENCY_CHOICES = sorted((code, f"{code} — {c.name}") for code, c in CURRENCIES.items() if code)
+
+def validate_currency_code(value: str) -> None:
+    """An ISO 4217 code py-moneyed knows (a validator, not choices: keeps migrations small)."""
+    if value not in CURRENCIES or value in ("", "XXX"):
+        raise ValidationError(f"{value!r} is not a currency code like USD or EUR")
+
+
 FIXED_OFFSET_RE = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
 
 
@@ -73,7 +79,9 @@ class Storefront(models.Model):
     support_email = models.EmailField(blank=True)
 
     # Money
-    balance_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    balance_currency = models.CharField(
+        max_length=3, default="USD", validators=[validate_currency_code]
+    )
     balance_unit_label = models.CharField(
         max_length=20,
         blank=True,

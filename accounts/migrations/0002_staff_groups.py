@@ -3,10 +3,11 @@
 Later apps add their own permissions to these groups in their migrations.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP_PERMISSIONS = {
+from accounts.group_permissions import group_permissions_grant
+
+GRANTS = {
     "Support": [
         ("accounts", "view_user"),
         ("accounts", "change_user"),
@@ -23,23 +24,11 @@ GROUP_PERMISSIONS = {
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; make them now so groups can hold them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in perms:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    group_permissions_grant(apps, GRANTS)
 
 
 def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=GRANTS).delete()
 
 
 class Migration(migrations.Migration):

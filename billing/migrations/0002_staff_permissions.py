@@ -1,46 +1,32 @@
 """Support staff see wallets, statements and payments, and make manual adjustments."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP_PERMISSIONS = {
+from accounts.group_permissions import group_permissions_grant
+
+GRANTS = {
     "Support": [
-        "view_wallet",
-        "view_ledgerentry",
-        "view_payment",
-        "view_creditpackage",
-        "view_adjustment",
-        "add_adjustment",
+        ("billing", "view_wallet"),
+        ("billing", "view_ledgerentry"),
+        ("billing", "view_payment"),
+        ("billing", "view_creditpackage"),
+        ("billing", "view_adjustment"),
+        ("billing", "add_adjustment"),
     ],
-    "Dispute admin": ["view_wallet", "view_ledgerentry", "view_payment"],
+    "Dispute admin": [
+        ("billing", "view_wallet"),
+        ("billing", "view_ledgerentry"),
+        ("billing", "view_payment"),
+    ],
 }
 
 
 def grant(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="billing", codename__in=codenames)
-        )
+    group_permissions_grant(apps, GRANTS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUP_PERMISSIONS.items():
-        group = Group.objects.filter(name=name).first()
-        if group:
-            group.permissions.remove(
-                *Permission.objects.filter(
-                    content_type__app_label="billing", codename__in=codenames
-                )
-            )
+    group_permissions_grant(apps, GRANTS, revoke=True)
 
 
 class Migration(migrations.Migration):

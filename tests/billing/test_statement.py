@@ -153,3 +153,15 @@ def test_statement_never_shows_another_customers_entries(retail, retail_client, 
     retail_client.force_login(other)
     page = retail_client.get("/billing/")
     assert list(page.context["page"]) == []
+
+
+@pytest.mark.django_db
+def test_statement_pages_keep_the_filters(retail_client, retail_customer, retail_wallet):
+    spend(retail_wallet, 60, "0.50")
+    retail_client.force_login(retail_customer)
+    first = retail_client.get("/billing/?kind=order_debit")
+    assert len(first.context["page"]) == 50
+    assert "?kind=order_debit&page=2" in first.text
+    second = retail_client.get("/billing/?kind=order_debit&page=2")
+    assert len(second.context["page"]) == 10
+    assert retail_client.get("/billing/?page=999").status_code == 200  # last page, not an error

@@ -305,18 +305,25 @@ STRIPE_PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_paym
 @transaction.atomic
 def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
     """Apply one verified Stripe event once. Returns what happened, for the log."""
-    event_id, event_type = event["id"], event["type"]
+    event_id, event_type = str(event["id"])[:255], event["type"]
     record, created = StripeEvent.objects.get_or_create(
         event_id=event_id, defaults={"storefront": storefront, "type": event_type}
     )
     if not created:
         return "duplicate"
-    session = event.get("data", {}).get("object", {}) or {}
-    if not event_type.startswith("checkout.session."):
+    if not isinstance(event_type, str) or not event_type.startswith("checkout.session."):
         return "ignored"
-    payment_id = (session.get("metadata") or {}).get("payment_id")
+    data = event.get("data")
+    session = data.get("object") if isinstance(data, dict) else None
+    session = session if isinstance(session, dict) else {}
+    metadata = session.get("metadata")
+    payment_id = str(metadata.get("payment_id", "")) if isinstance(metadata, dict) else ""
+    # Sessions made by another integration on the same Stripe account carry no (or a foreign)
+    # payment id: acknowledge them so Stripe stops redelivering, and credit nothing.
     payment = (
-        Payment.objects.filter(pk=payment_id, storefront=storefront).first() if payment_id else None
+        Payment.objects.filter(pk=int(payment_id), storefront=storefront).first()
+        if payment_id.isdigit() and len(payment_id) < 19
+        else None
     )
     if payment is None:
         log.warning("Stripe event %s names no payment of %s", event_id, storefront.slug)
@@ -325,6 +332,10 @@ def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
     if event_type in STRIPE_PAID_EVENTS:
         if session.get("payment_status") != "paid":
             return "awaiting async payment"
+        expected = (int((payment.amount * 100).to_integral_value()), payment.currency.lower())
+        if (session.get("amount_total"), str(session.get("currency", "")).lower()) != expected:
+            log.error("Stripe event %s: amount does not match payment %s", event_id, payment.pk)
+            return "amount mismatch"
         payment_fulfil(
             payment_id=payment.pk,
             gateway_payment_id=session.get("payment_intent") or "",

@@ -84,10 +84,21 @@ def webhook_event_verify(*, storefront, payload: bytes, signature: str) -> dict:
     if not secret:
         raise ValueError("no webhook secret is configured for this storefront")
     try:
-        stripe.Webhook.construct_event(payload, signature, secret)
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    except UnicodeDecodeError as exc:
+        raise ValueError("body is not UTF-8") from exc
+    try:
+        # Verify the signature only; parsing is ours, so a signed body that is not an event
+        # object is a clean refusal rather than a crash inside the library.
+        stripe.WebhookSignature.verify_header(
+            text, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE
+        )
     except stripe.SignatureVerificationError as exc:
         raise ValueError(f"bad signature: {exc}") from exc
-    event = json.loads(payload)
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError("body is not JSON") from exc
     if not isinstance(event, dict) or "id" not in event or "type" not in event:
         raise ValueError("not a Stripe event")
     return event

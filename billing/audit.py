@@ -36,9 +36,11 @@ class AuditReport:
 
 
 def _sum(qs, name="amount"):
-    return qs.aggregate(total=Coalesce(Sum(name), Value(ZERO), output_field=DecimalField()))[
+    """A sum in whole cents (SQLite adds decimals as floats, so round what it returns)."""
+    total = qs.aggregate(total=Coalesce(Sum(name), Value(ZERO), output_field=DecimalField()))[
         "total"
     ]
+    return Decimal(total).quantize(CENT)
 
 
 def ledger_audit(storefronts=None) -> AuditReport:

@@ -30,6 +30,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing with PBKDF2's real cost makes every created account take ~0.5 s; tests that are
+    about passwords still go through Django's hasher interface."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache_namespace(settings):
     """Each test gets its own cache key prefix, so rate-limit counters never leak between tests
     (on Redis in CI as on the database cache)."""

@@ -31,6 +31,11 @@ class User(AbstractUser):
         null=True, blank=True, help_text="Suspended by staff (IS-12)"
     )
     suspension_reason = models.CharField(max_length=300, blank=True)
+    verification_required_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set by staff: top-ups and orders pause until documents are approved (DS-20)",
+    )
     display_currency = models.CharField(
         max_length=3, blank=True, help_text="Amounts are also shown in this currency (DS-4, DS-6)"
     )
@@ -60,6 +65,10 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         """What the admin greets staff with: never the internal username."""
         return self.first_name or self.email
+
+    @property
+    def verification_required(self) -> bool:
+        return self.verification_required_at is not None
 
     @property
     def is_platform_operator(self) -> bool:

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "storefronts",
     "accounts",
     "billing",
+    "catalog",
+    "orders",
     "config",
 ]
 

@@ -6,6 +6,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
+    path("", include("catalog.urls")),
+    path("", include("orders.urls")),
     path("", include("storefronts.urls")),
 ]
 

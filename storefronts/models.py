@@ -111,6 +111,16 @@ class Storefront(models.Model):
         validators=[MaxValueValidator(24 * 60)],
         help_text="0 = orders cannot be cancelled (DS-11 uses 10)",
     )
+    orders_per_hour_limit = models.PositiveIntegerField(
+        default=60,
+        validators=[MaxValueValidator(100_000)],
+        help_text="Most orders one account may place in an hour (bulk lines count); 0 = no limit",
+    )
+    quote_valid_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="How long the price shown on an order form is guaranteed (DS-7)",
+    )
     refund_request_window_days = models.PositiveIntegerField(
         default=180, validators=[MinValueValidator(1), MaxValueValidator(3650)], help_text="IS-5"
     )

@@ -1,0 +1,213 @@
+"""What a storefront sells: services of three kinds, their order fields, prices and price tiers.
+
+There is no kind that changes an IMEI, and the database refuses one (DS-24).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+ZERO = Decimal("0.00")
+
+# The order fields of the DHRU Fusion API, with how we ask for and check them.
+DHRU_FIELDS: dict[str, dict] = {
+    "IMEI": {"label": "IMEI", "pattern": r"\d{15}", "help": "15 digits: dial *#06# to see it"},
+    "SN": {"label": "Serial number", "pattern": r"[A-Za-z0-9]{5,20}", "help": ""},
+    "MODEL": {"label": "Model", "pattern": r".{1,60}", "help": "e.g. iPhone 13, Galaxy S22"},
+    "NETWORK": {"label": "Network", "pattern": r".{1,60}", "help": "the carrier it is locked to"},
+    "PROVIDER": {"label": "Provider", "pattern": r".{1,60}", "help": ""},
+    "MEP": {"label": "MEP", "pattern": r"MEP-\d{5}-\d{3}", "help": "e.g. MEP-22396-001"},
+    "PIN": {"label": "PIN", "pattern": r"\d{4,12}", "help": ""},
+    "KBH": {"label": "KBH", "pattern": r"[A-Fa-f0-9]{6,64}", "help": ""},
+    "PRD": {"label": "PRD", "pattern": r"PRD-\d{5}-\d{3}", "help": "e.g. PRD-12345-001"},
+}
+
+
+def validate_dhru_fields(value) -> None:
+    if not isinstance(value, list) or any(name not in DHRU_FIELDS for name in value):
+        raise ValidationError(f"Use a list of: {', '.join(DHRU_FIELDS)}.")
+
+
+class Service(models.Model):
+    class Kind(models.TextChoices):
+        IMEI_UNLOCK = "imei_unlock", "IMEI unlock"
+        CABLE_UNLOCK = "cable_unlock", "Cable unlock"
+        PHONE_CHECK = "phone_check", "Phone check"
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="services"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140)
+    brand = models.CharField(max_length=60, blank=True, help_text="e.g. Apple, Samsung")
+    network = models.CharField(max_length=60, blank=True, help_text="e.g. AT&T, Vodafone")
+    country = models.CharField(max_length=60, blank=True, help_text="e.g. USA, UK")
+    description = models.TextField(blank=True)
+    instructions = models.TextField(blank=True, help_text="Shown with the result")
+    required_fields = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_dhru_fields],
+        help_text='DHRU field names the order needs, e.g. ["IMEI", "MODEL"]',
+    )
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    indicated_days_min = models.PositiveIntegerField(
+        default=0, help_text="Indicated completion time, business days (IS-3)"
+    )
+    indicated_days_max = models.PositiveIntegerField(
+        default=1, validators=[MaxValueValidator(365)], help_text="IS-3"
+    )
+    guaranteed_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
+        help_text="Guaranteed delivery time (DS-9); empty = none",
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    # DS-9: the average delivery time of the last completed orders, kept here by the orders app
+    # (which calls down) so catalog pages need no query over orders.
+    average_delivery_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    average_delivery_sample = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "slug"], name="service_slug_unique"),
+            # DS-24: no IMEI-changing service can exist, whatever writes the row.
+            models.CheckConstraint(
+                condition=Q(kind__in=["imei_unlock", "cable_unlock", "phone_check"]),
+                name="service_kind_known",
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="service_price_positive"),
+            models.CheckConstraint(
+                condition=Q(indicated_days_max__gte=models.F("indicated_days_min")),
+                name="service_indicated_days_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["storefront", "is_active", "kind"]),
+            models.Index(fields=["storefront", "brand"]),
+            models.Index(fields=["storefront", "network"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # DS-24: refuse services that would change an IMEI, by name or description.
+        text = f"{self.name} {self.description}".lower()
+        if re.search(r"imei\s*(change|changing|repair|rewrite|write)|change\s+imei", text):
+            raise ValidationError("IMEI-changing services are not allowed (DS-24).")
+
+    @property
+    def indicated_label(self) -> str:
+        low, high = self.indicated_days_min, self.indicated_days_max
+        if high == 0:
+            return "same business day"
+        if low == high or low == 0 and high == 1:
+            return f"{high} business day{'s' if high != 1 else ''}"
+        return f"{low}–{high} business days"
+
+
+class ServiceField(models.Model):
+    """A custom order field beside the DHRU ones (e.g. "iCloud email", a select of models)."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "Text"
+        SELECT = "select", "Choice"
+        NUMBER = "number", "Number"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="custom_fields")
+    name = models.SlugField(max_length=40, help_text="Key sent upstream")
+    label = models.CharField(max_length=80)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
+    options = models.JSONField(default=list, blank=True, help_text="Choices for a select")
+    pattern = models.CharField(max_length=200, blank=True, help_text="Regular expression")
+    required = models.BooleanField(default=True)
+    help_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "name"], name="servicefield_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.pattern:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValidationError({"pattern": f"Not a valid pattern: {exc}"}) from exc
+        if self.type == self.Type.SELECT and not self.options:
+            raise ValidationError({"options": "A choice field needs options."})
+
+
+class CustomerGroup(models.Model):
+    """A price group, e.g. resellers with 10 % off every service."""
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="customer_groups"
+    )
+    name = models.CharField(max_length=60)
+    discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("90"))],
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "name"], name="customergroup_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerGroupMembership(models.Model):
+    """An account is in at most one price group."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="price_group_membership"
+    )
+    group = models.ForeignKey(CustomerGroup, on_delete=models.CASCADE, related_name="memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+class PriceTier(models.Model):
+    """A group's own price for one service, instead of the group discount."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="price_tiers")
+    group = models.ForeignKey(CustomerGroup, on_delete=models.CASCADE, related_name="price_tiers")
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "group"], name="pricetier_unique"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="pricetier_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} for {self.group}: {self.price}"

@@ -1,0 +1,53 @@
+"""Errors a customer (or a retried call) can cause with orders; views turn them into a clear 4xx."""
+
+
+class OrderError(Exception):
+    """Base class: the message is safe to show to the customer."""
+
+
+class QuoteInvalid(OrderError):
+    pass
+
+
+class PriceChanged(OrderError):
+    """The quote expired and the price is no longer the one shown (DS-7): ask again."""
+
+    def __init__(self, old, new, currency):
+        self.old, self.new = old, new
+        super().__init__(
+            f"The price changed from {old} to {new} {currency} since the form was shown. "
+            "Nothing was charged: check the new price and order again."
+        )
+
+
+class TermsAcceptanceRequired(OrderError):
+    def __init__(self):
+        super().__init__(
+            "Our terms changed since you last accepted them: please read and accept them."
+        )
+
+
+class VerificationRequired(OrderError):
+    def __init__(self):
+        super().__init__(
+            "Your account needs verification before it can order: our support team has asked "
+            "you for documents (DS-20)."
+        )
+
+
+class OrderLimitReached(OrderError):
+    pass
+
+
+class OrderFieldsInvalid(OrderError):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class CancellationWindowClosed(OrderError):
+    pass
+
+
+class IllegalTransition(OrderError):
+    pass

@@ -1,0 +1,105 @@
+"""The fields an order form asks for, built from the service, and their checks.
+
+One function validates them for the browser form, bulk lines and the API alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from stdnum import imei as stdnum_imei
+
+from catalog.models import DHRU_FIELDS, Service, ServiceField
+
+from .exceptions import OrderFieldsInvalid
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    required: bool = True
+    pattern: str = ""
+    help: str = ""
+    choices: list[str] = field(default_factory=list)
+
+
+def field_specs(service: Service) -> list[FieldSpec]:
+    """The DHRU fields the service needs, then its custom ones (prefetch ``custom_fields``)."""
+    specs = [
+        FieldSpec(
+            name=n,
+            label=DHRU_FIELDS[n]["label"],
+            pattern=DHRU_FIELDS[n]["pattern"],
+            help=DHRU_FIELDS[n]["help"],
+        )
+        for n in service.required_fields
+    ]
+    for custom in service.custom_fields.all():
+        specs.append(
+            FieldSpec(
+                name=custom.name,
+                label=custom.label,
+                required=custom.required,
+                pattern=custom.pattern if custom.type != ServiceField.Type.NUMBER else r"\d{1,12}",
+                help=custom.help_text,
+                choices=list(custom.options) if custom.type == ServiceField.Type.SELECT else [],
+            )
+        )
+    return specs
+
+
+def imei_error(value: str) -> str | None:
+    """Why ``value`` is not an IMEI, or None: exactly 15 digits with a valid check digit."""
+    if not value.isdigit():
+        return "An IMEI has digits only."
+    if len(value) != 15:
+        return f"An IMEI has exactly 15 digits; this has {len(value)}."
+    if not stdnum_imei.is_valid(value):
+        return "This IMEI's last (check) digit is wrong: please copy it again from *#06#."
+    return None
+
+
+def imei_normalise(value: str) -> str:
+    """Drop the spaces, dashes and slashes people paste with an IMEI."""
+    return re.sub(r"[\s\-/.]", "", value or "")
+
+
+def order_fields_clean(service: Service, data) -> dict[str, str]:
+    """Checked values for every field of the service, or OrderFieldsInvalid with one message per
+    bad field."""
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for spec in field_specs(service):
+        raw = data.get(spec.name, "")
+        value = (raw if isinstance(raw, str) else str(raw)).strip()
+        if spec.name == "IMEI":
+            value = imei_normalise(value)
+        if not value:
+            if spec.required:
+                errors[spec.name] = f"{spec.label} is required."
+            continue
+        if len(value) > 200:
+            errors[spec.name] = f"{spec.label} is too long."
+            continue
+        if spec.name == "IMEI":
+            problem = imei_error(value)
+            if problem:
+                errors[spec.name] = problem
+                continue
+        elif spec.choices:
+            if value not in spec.choices:
+                errors[spec.name] = f"Choose one of the listed {spec.label.lower()} options."
+                continue
+        elif spec.pattern and not re.fullmatch(spec.pattern, value):
+            errors[spec.name] = f"{spec.label} is not in the expected format."
+            continue
+        values[spec.name] = value
+    if errors:
+        raise OrderFieldsInvalid(errors)
+    return values
+
+
+def needs_shipping_address(service: Service) -> bool:
+    return service.kind == Service.Kind.CABLE_UNLOCK

@@ -1,0 +1,140 @@
+"""Orders and their events. A status changes only through ``services.order_transition``: a
+compare-and-set update plus one ``OrderEvent`` row, so the timeline is the order's history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending (can be cancelled)"
+    QUEUED = "queued", "Queued"
+    AWAITING_DEVICE = "awaiting_device", "Awaiting your device"
+    DEVICE_RECEIVED = "device_received", "Device received"
+    SUBMITTED = "submitted", "Submitted"
+    IN_PROCESS = "in_process", "In process"
+    COMPLETED = "completed", "Completed"
+    SHIPPED = "shipped", "Shipped back"
+    REJECTED = "rejected", "Rejected (refunded)"
+    CANCELLED = "cancelled", "Cancelled (refunded)"
+    REFUSED = "refused", "Refused (refunded)"
+
+
+OPEN_STATUSES = [
+    Status.PENDING,
+    Status.QUEUED,
+    Status.AWAITING_DEVICE,
+    Status.DEVICE_RECEIVED,
+    Status.SUBMITTED,
+    Status.IN_PROCESS,
+]
+REFUNDED_STATUSES = [Status.REJECTED, Status.CANCELLED, Status.REFUSED]
+DONE_STATUSES = [Status.COMPLETED, Status.SHIPPED]
+
+
+class Order(models.Model):
+    Status = Status
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.PROTECT, related_name="orders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="orders")
+    kind = models.CharField(max_length=20, help_text="The service's kind when ordered")
+    service_name = models.CharField(max_length=120, help_text="Snapshot when ordered")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+
+    # What was charged: the quoted price (DS-7), in the storefront currency.
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    quote_id = models.CharField(max_length=40, help_text="The signed quote the order carried")
+    quoted_at = models.DateTimeField()
+
+    # What the customer sent, and who sent it (DS-21).
+    imei = models.CharField(max_length=15, blank=True, db_index=True)
+    fields = models.JSONField(default=dict, blank=True, help_text="All order fields as sent")
+    email = models.EmailField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    customer_reference = models.CharField(
+        max_length=100, blank=True, help_text="The reseller's own reference (DS-22)"
+    )
+    form_token = models.CharField(max_length=64, help_text="One order per submitted form")
+    batch = models.CharField(max_length=32, blank=True, help_text="Bulk order batch id")
+
+    # Cable unlocks.
+    shipping_address = models.TextField(blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+
+    # Result.
+    result_code = models.TextField(blank=True, help_text="The unlock code or message")
+    result = models.JSONField(default=dict, blank=True, help_text="Structured result (checks)")
+    rejection_reason = models.CharField(max_length=300, blank=True)
+
+    # Time.
+    placed_at = models.DateTimeField(db_index=True)
+    cancel_until = models.DateTimeField(null=True, blank=True, help_text="DS-11")
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Overdue after this (IS-3 or the guarantee of DS-9)"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Fraud hold (DS-2): paused until staff release or refuse it.
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "form_token"], name="order_one_per_form_token"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="order_price_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["storefront", "user", "-placed_at"]),
+            models.Index(fields=["storefront", "status", "-placed_at"]),
+            models.Index(fields=["storefront", "email"]),
+            models.Index(fields=["storefront", "ip_address"]),
+            models.Index(fields=["storefront", "due_at"]),
+            models.Index(fields=["service", "status", "-completed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.pk:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_refunded(self) -> bool:
+        return self.status in REFUNDED_STATUSES
+
+
+class OrderEvent(models.Model):
+    """One step of an order's history: a status change, a hold, a note to the customer."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    storefront = models.ForeignKey("storefronts.Storefront", on_delete=models.CASCADE)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=300, blank=True, help_text="Shown to the customer")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,3 @@
+"""Order pages."""
+
+urlpatterns: list = []

@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "billing.tasks.ledger_audit_nightly",
         "schedule": crontab(hour=3, minute=15),
     },
+    "orders-release-due": {
+        "task": "orders.tasks.orders_release_due",
+        "schedule": 60.0,
+    },
     "exchange-rates-daily": {
         "task": "billing.tasks.exchange_rates_update",
         "schedule": crontab(hour=6, minute=5),

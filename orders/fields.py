@@ -66,12 +66,14 @@ def imei_normalise(value: str) -> str:
     return re.sub(r"[\s\-/.]", "", value or "")
 
 
-def order_fields_clean(service: Service, data) -> dict[str, str]:
-    """Checked values for every field of the service, or OrderFieldsInvalid with one message per
-    bad field."""
+def order_fields_clean(service: Service, data, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Checked values for every field of the service (but ``skip``), or OrderFieldsInvalid with
+    one message per bad field."""
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     for spec in field_specs(service):
+        if spec.name in skip:
+            continue
         raw = data.get(spec.name, "")
         value = (raw if isinstance(raw, str) else str(raw)).strip()
         if spec.name == "IMEI":
@@ -103,3 +105,9 @@ def order_fields_clean(service: Service, data) -> dict[str, str]:
 
 def needs_shipping_address(service: Service) -> bool:
     return service.kind == Service.Kind.CABLE_UNLOCK
+
+
+BULK_HELP = (
+    "Paste up to 500 IMEIs, one per line. Each line is checked: invalid ones, repeats and IMEIs "
+    "that already have an open order for this service are reported and not charged."
+)

@@ -47,7 +47,7 @@ from .models import OPEN_STATUSES, Order, OrderEvent, Status
 log = logging.getLogger(__name__)
 Kind = LedgerEntry.Kind
 QUOTE_SALT = "orders.quote"
-BULK_MAX_LINES = 500
+BULK_MAX_LINES = 500  # also in fields.BULK_HELP
 AVERAGE_SAMPLE = 10  # DS-9: "the average of the last few requests"
 
 # The state machine of DESIGN.md ("Orders"). Cable unlocks add the device steps and shipping.
@@ -254,7 +254,20 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
             raise
         return existing
     transaction.on_commit(lambda: order_confirmation_send(order_id=order.pk))
+    if order.cancel_until is not None:
+        transaction.on_commit(lambda: _release_schedule(order.cancel_until))
     return order
+
+
+def _release_schedule(at: dt.datetime) -> None:
+    """Wake the release sweep when this order's window closes; the per-minute beat sweep is the
+    safety net if the broker is down or the message is lost."""
+    from .tasks import orders_release_due  # tasks import this module
+
+    try:
+        orders_release_due.apply_async(eta=at + dt.timedelta(seconds=1), retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail a paid order
+        log.warning("could not schedule the release sweep; the beat sweep will catch it")
 
 
 @transaction.atomic
@@ -476,12 +489,21 @@ def _order_close_refunded(
     return order
 
 
+def order_can_cancel(order: Order, now: dt.datetime | None = None) -> bool:
+    """DS-11: pending and still inside its cancellation window."""
+    now = now or timezone.now()
+    return (
+        order.status == Status.PENDING
+        and order.cancel_until is not None
+        and now <= order.cancel_until
+    )
+
+
 def order_cancel(*, order: Order, user: User) -> Order:
     """DS-11: the customer cancels inside the window and gets the full price back."""
     if order.user_id != user.pk:
         raise OrderError("Not your order.")
-    now = timezone.now()
-    if order.status != Status.PENDING or order.cancel_until is None or now > order.cancel_until:
+    if not order_can_cancel(order):
         raise CancellationWindowClosed(
             "This order can no longer be cancelled: the cancellation window has closed and it "
             "is being processed."

@@ -80,3 +80,18 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(
                 user=obj, email=obj.email, primary=True, verified=extracted is not False
             )
+
+    @factory.post_generation
+    def accepted_terms(obj, create, extracted, **kwargs):
+        """Like signing up: the account accepted the storefront's current terms (IS-1);
+        ``UserFactory(accepted_terms=False)`` for one that has not."""
+        if not create or extracted is False or obj.storefront_id is None:
+            return
+        from accounts.models import TermsAcceptance
+        from storefronts.selectors import terms_current
+
+        current = terms_current(obj.storefront)
+        if current is not None:
+            TermsAcceptance.objects.create(
+                user=obj, storefront_id=obj.storefront_id, terms_version=current
+            )

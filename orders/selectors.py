@@ -1,0 +1,61 @@
+"""Reads of orders that pages and the API share, always within one storefront and customer."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import OPEN_STATUSES, Order, OrderEvent
+
+
+def orders_for_customer(
+    *, user, status: str | None = None, service_id: int | None = None, q: str = ""
+) -> QuerySet[Order]:
+    orders = Order.objects.filter(storefront_id=user.storefront_id, user=user)
+    if status == "open":
+        orders = orders.filter(status__in=OPEN_STATUSES)
+    elif status:
+        orders = orders.filter(status=status)
+    if service_id:
+        orders = orders.filter(service_id=service_id)
+    q = (q or "").strip()
+    if q:
+        orders = orders.filter(
+            Q(imei__startswith=q.replace(" ", "")) | Q(customer_reference__icontains=q)
+        )
+    return orders.order_by("-placed_at", "-pk")
+
+
+def order_for_customer(*, storefront, user, pk: int) -> Order | None:
+    """The customer's own order in this storefront; anybody else's is None (a 404)."""
+    return (
+        Order.objects.select_related("service")
+        .filter(storefront=storefront, user=user, pk=pk)
+        .first()
+    )
+
+
+def order_timeline(order: Order) -> QuerySet[OrderEvent]:
+    return order.events.order_by("created_at", "pk")
+
+
+def services_ordered_by(user) -> list[tuple[int, str]]:
+    """(service id, name) of every service the customer has ordered, for the filter."""
+    return list(
+        Order.objects.filter(storefront_id=user.storefront_id, user=user)
+        .order_by("service_name")
+        .values_list("service_id", "service_name")
+        .distinct()
+    )
+
+
+def order_is_overdue(order: Order, now=None) -> bool:
+    """IS-3 / DS-9: open past its due time; the customer may ask for a refund."""
+    now = now or timezone.now()
+    return order.is_open and order.due_at is not None and now > order.due_at
+
+
+def overdue_orders(*, storefront) -> QuerySet[Order]:
+    return Order.objects.filter(
+        storefront=storefront, status__in=OPEN_STATUSES, due_at__lt=timezone.now()
+    )

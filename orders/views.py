@@ -1,0 +1,257 @@
+"""Order pages: the order form (one and bulk), my orders, one order with its timeline, cancel."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.services import client_ip
+from billing import selectors as billing_selectors
+from billing.exceptions import InsufficientFunds
+from billing.services import wallet_get_or_create
+from catalog.models import Service
+from catalog.selectors import service_for_storefront
+from storefronts.selectors import terms_current
+
+from . import selectors, services
+from .exceptions import (
+    OrderError,
+    OrderFieldsInvalid,
+    OrderLimitReached,
+    PriceChanged,
+    QuoteInvalid,
+    VerificationRequired,
+)
+from .forms import OrderFilterForm, OrderForm
+from .models import Order
+
+ORDERS_PAGE_SIZE = 25
+
+
+def _customer(request):
+    if request.user.storefront_id is None:
+        raise Http404("Platform operators have no orders; sign in as a customer.")
+
+
+def _service_or_404(request, service_id: int) -> Service:
+    service = service_for_storefront(storefront=request.storefront, pk=service_id)
+    if service is None:
+        raise Http404("No such service.")
+    return service
+
+
+def _status_for(exc: Exception) -> int:
+    if isinstance(exc, VerificationRequired):
+        return 403
+    if isinstance(exc, OrderLimitReached):
+        return 429
+    if isinstance(exc, (PriceChanged, QuoteInvalid)):
+        return 409
+    if isinstance(exc, InsufficientFunds):
+        return 402
+    return 400
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_create(request, service_id: int, bulk: bool = False):
+    """The order form carries a signed quote: the price shown is the price charged (DS-7)."""
+    _customer(request)
+    service = _service_or_404(request, service_id)
+    if bulk and service.kind == Service.Kind.CABLE_UNLOCK:
+        raise Http404("Cable unlocks are ordered one phone at a time.")
+    user = request.user
+    ask_terms = services.terms_need_acceptance(user)
+    posted = request.POST if request.method == "POST" else None
+    form = OrderForm(posted, service=service, ask_terms=ask_terms, bulk=bulk)
+    status = 200
+    if posted is not None:
+        if form.is_valid():
+            place = services.PlaceRequest(
+                service=service,
+                quote_token=form.cleaned_data["quote"],
+                form_token=form.cleaned_data["form_token"],
+                values=form.order_values,
+                customer_reference=form.cleaned_data.get("customer_reference", ""),
+                shipping_address=form.cleaned_data.get("shipping_address", ""),
+                accept_terms=bool(form.cleaned_data.get("accept_terms")),
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            try:
+                if bulk:
+                    report = services.order_place_bulk(
+                        user=user, request=place, imeis_text=form.cleaned_data["imeis"]
+                    )
+                    return render(
+                        request,
+                        "orders/bulk_report.html",
+                        {"service": service, "report": report, "rate": _rate(request)},
+                    )
+                order = services.order_place(user=user, request=place)
+            except OrderFieldsInvalid as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+                status = 400
+            except (OrderError, InsufficientFunds) as exc:
+                form.add_error(None, str(exc))
+                status = _status_for(exc)
+            else:
+                messages.success(
+                    request,
+                    f"Order {order.number} placed: {order.service_name}. "
+                    "A confirmation is on its way to your email.",
+                )
+                return redirect("order_detail", pk=order.pk)
+        else:
+            status = 400
+    # Every render gets a fresh quote and form token: after an error the customer sees (and is
+    # charged) the current price, never silently a different one (DS-7).
+    quote = services.quote_create(user=user, service=service)
+    data = posted.copy() if posted is not None else {}
+    if posted is None or status == 409:
+        form_token = OrderForm.new_form_token()
+    else:
+        form_token = posted.get("form_token") or OrderForm.new_form_token()
+    if posted is not None:
+        data["quote"], data["form_token"] = quote.token, form_token
+        form.data = data
+    else:
+        form.initial.update({"quote": quote.token, "form_token": form_token})
+    wallet = wallet_get_or_create(user=user)
+    context = {
+        "service": service,
+        "form": form,
+        "quote": quote,
+        "bulk": bulk,
+        "wallet": wallet,
+        "rate": _rate(request),
+        "terms": terms_current(request.storefront) if ask_terms else None,
+        "enough": wallet.balance >= quote.price,
+        "window": request.storefront.cancellation_window_minutes,
+    }
+    return render(request, "orders/order_form.html", context, status=status)
+
+
+def _rate(request):
+    return billing_selectors.display_rate(storefront=request.storefront, user=request.user)
+
+
+@login_required
+def orders_list(request):
+    """My orders: filters, a search by IMEI or reference, pages of 25, CSV export."""
+    _customer(request)
+    form = OrderFilterForm(
+        request.GET or None, services=selectors.services_ordered_by(request.user)
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    orders = selectors.orders_for_customer(
+        user=request.user,
+        status=filters.get("status") or None,
+        service_id=filters.get("service"),
+        q=filters.get("q", ""),
+    )
+    if request.GET.get("format") == "csv":
+        return _orders_csv(request, orders)
+    page = Paginator(orders, ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "form": form, "query": query.urlencode(), "rate": _rate(request)}
+    return render(request, "orders/orders_list.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _orders_csv(request, orders):
+    writer = csv.writer(_Echo())
+    currency = request.storefront.balance_currency
+
+    def rows():
+        yield writer.writerow(
+            [
+                "order",
+                "placed (UTC)",
+                "service",
+                "IMEI",
+                "your reference",
+                "status",
+                "price",
+                "currency",
+                "result",
+            ]
+        )
+        for order in orders.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    order.number,
+                    order.placed_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    order.service_name,
+                    order.imei,
+                    order.customer_reference,
+                    order.get_status_display(),
+                    f"{order.price:.2f}",
+                    currency,
+                    order.result_code,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="orders-{request.storefront.slug}.csv"'
+    return response
+
+
+def _own_order(request, pk: int) -> Order:
+    _customer(request)
+    order = selectors.order_for_customer(storefront=request.storefront, user=request.user, pk=pk)
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def _order_context(request, order: Order) -> dict:
+    return {
+        "order": order,
+        "events": selectors.order_timeline(order),
+        "overdue": selectors.order_is_overdue(order),
+        "can_cancel": services.order_can_cancel(order),
+        "rate": _rate(request),
+    }
+
+
+@login_required
+def order_detail(request, pk: int):
+    """One order: its timeline, result or code, cancel button inside the window (DS-11)."""
+    order = _own_order(request, pk)
+    return render(request, "orders/order_detail.html", _order_context(request, order))
+
+
+@login_required
+def order_status(request, pk: int):
+    """The live part of the order page, polled by htmx while the order is open."""
+    order = _own_order(request, pk)
+    return render(request, "orders/_order_status.html", _order_context(request, order))
+
+
+@login_required
+@require_POST
+def order_cancel(request, pk: int):
+    order = _own_order(request, pk)
+    try:
+        services.order_cancel(order=order, user=request.user)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+        response = render(
+            request, "orders/order_detail.html", _order_context(request, order), status=409
+        )
+        return response
+    messages.success(request, "Order cancelled. The full price is back in your balance.")
+    return redirect("order_detail", pk=order.pk)

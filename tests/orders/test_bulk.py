@@ -1,0 +1,83 @@
+"""Bulk orders: every pasted line is checked and reported; valid lines are placed and charged."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from billing.models import LedgerEntry
+from orders.models import Order
+from tests.orders.conftest import VALID_IMEIS, place
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk_form(client, service):
+    html = client.get(f"/orders/new/{service.pk}/bulk/").content.decode()
+    quote = re.search(r'name="quote" value="([^"]+)"', html).group(1)
+    token = re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    return quote, token
+
+
+def test_bulk_order_reports_each_line(retail_client, funded_retail, unlock_retail):
+    place(funded_retail, unlock_retail, form_token="earlier", imei=VALID_IMEIS[3])
+    retail_client.force_login(funded_retail)
+    quote, token = bulk_form(retail_client, unlock_retail)
+    pasted = "\n".join(
+        [
+            VALID_IMEIS[0],
+            "49015420323751",  # 14 digits
+            VALID_IMEIS[0],  # repeated in the batch
+            "490154203237519",  # bad check digit
+            "",  # blank lines are skipped
+            VALID_IMEIS[3],  # already has an open order for this service
+            f" {VALID_IMEIS[1][:5]} {VALID_IMEIS[1][5:]} ",  # spaces are fine
+        ]
+    )
+    data = {"quote": quote, "form_token": token, "imeis": pasted}
+    response = retail_client.post(f"/orders/new/{unlock_retail.pk}/bulk/", data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "2 placed</strong>, 4 refused" in body
+    assert "Total charged: <strong>$20.00" in body
+    assert "exactly 15 digits" in body
+    assert "Repeated in this list" in body
+    assert "check) digit is wrong" in body
+    assert "Already has an open order for this service" in body
+    assert Order.objects.filter(batch__gt="").count() == 2
+    funded_retail.wallet.refresh_from_db()
+    assert funded_retail.wallet.balance == Decimal("70.00")  # 100 − 10 earlier − 2 × 10
+
+    # The same form submitted again places nothing new.
+    again = retail_client.post(f"/orders/new/{unlock_retail.pk}/bulk/", data)
+    assert "2 placed" in again.content.decode()
+    assert Order.objects.count() == 3
+    assert LedgerEntry.objects.filter(kind="order_debit").count() == 3
+
+
+def test_bulk_stops_charging_when_the_balance_runs_out(
+    retail_client, retail_customer, unlock_retail
+):
+    from tests.billing.conftest import paid_topup
+
+    paid_topup(retail_customer, "15.00")
+    retail_client.force_login(retail_customer)
+    quote, token = bulk_form(retail_client, unlock_retail)
+    data = {"quote": quote, "form_token": token, "imeis": "\n".join(VALID_IMEIS[:3])}
+    body = retail_client.post(f"/orders/new/{unlock_retail.pk}/bulk/", data).content.decode()
+    assert "1 placed</strong>, 2 refused" in body
+    assert body.count("Not enough balance left") == 2
+    retail_customer.wallet.refresh_from_db()
+    assert retail_customer.wallet.balance == Decimal("5.00")
+
+
+def test_bulk_refuses_more_than_500_lines(retail_client, funded_retail, unlock_retail):
+    retail_client.force_login(funded_retail)
+    quote, token = bulk_form(retail_client, unlock_retail)
+    data = {"quote": quote, "form_token": token, "imeis": "\n".join([VALID_IMEIS[0]] * 501)}
+    response = retail_client.post(f"/orders/new/{unlock_retail.pk}/bulk/", data)
+    assert response.status_code == 400
+    assert "Up to 500 IMEIs at once" in response.content.decode()
+    assert Order.objects.count() == 0

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from billing.audit import ledger_audit
 from billing.models import LedgerEntry

@@ -31,7 +31,7 @@ class VerificationRequired(OrderError):
     def __init__(self):
         super().__init__(
             "Your account needs verification before it can order: our support team has asked "
-            "you for documents (DS-20)."
+            "you for documents."  # DS-20
         )
 
 

@@ -57,7 +57,7 @@ class OrderForm(forms.Form):
             label="Your reference (optional)",
             required=False,
             max_length=100,
-            help_text="e.g. your own customer's name or job number; shown on the order (DS-22)",
+            help_text="e.g. your own customer's name or job number; shown on the order and in your CSV export",
         )
         if ask_terms:
             self.fields["accept_terms"] = forms.BooleanField(

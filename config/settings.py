@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
     "catalog",
+    "providers",
     "orders",
     "config",
 ]

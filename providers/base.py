@@ -1,0 +1,100 @@
+"""The one small interface every upstream provider speaks (DESIGN.md, "Providers").
+
+``place`` answers Submitted or Rejected, or raises: ProviderTimeout when the outcome is unknown
+(the order may or may not exist upstream: look it up, never send it again), ProviderFault for
+anything else that went wrong on the provider's side (try the next route). ``poll`` answers
+Pending, Completed or Rejected. Every call has a timeout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """What we ask a provider for: one IMEI (or serial) order of one remote service."""
+
+    remote_service_id: str
+    imei: str
+    fields: dict = field(default_factory=dict)  # the other DHRU and custom fields
+    reference: str = ""  # our own unique reference for this attempt (idempotency upstream)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    ref: str  # the provider's order id
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Completed:
+    code: str = ""
+    result: dict = field(default_factory=dict)  # structured phone-check result (DS-3)
+
+
+@dataclass(frozen=True)
+class RemoteService:
+    remote_id: str
+    name: str
+    price: Decimal
+    group: str = ""
+    delivery_time: str = ""
+    required_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    credit: Decimal
+    currency: str = ""
+    email: str = ""
+
+
+class ProviderError(Exception):
+    """Base: something went wrong talking to the provider. The message says what."""
+
+
+class ProviderFault(ProviderError):
+    """The provider failed (HTTP error, HTML, malformed reply, auth): try the next route."""
+
+
+class ProviderTimeout(ProviderError):
+    """No answer in time: the outcome is unknown."""
+
+
+class Provider:
+    """What a provider client implements."""
+
+    def place(self, request: OrderRequest) -> Submitted | Rejected:
+        raise NotImplementedError
+
+    def place_bulk(self, requests: list[OrderRequest]) -> dict[str, Submitted | Rejected]:
+        """Answers keyed by each request's reference."""
+        return {r.reference: self.place(r) for r in requests}
+
+    def poll(self, ref: str) -> Pending | Completed | Rejected:
+        raise NotImplementedError
+
+    def poll_bulk(self, refs: list[str]) -> dict[str, Pending | Completed | Rejected]:
+        return {ref: self.poll(ref) for ref in refs}
+
+    def lookup(self, reference: str) -> Submitted | None:
+        """The provider's order for our reference, if it has one (after a ProviderTimeout).
+        Providers that cannot look up by reference answer None."""
+        return None
+
+    def account_balance(self) -> AccountInfo:
+        raise NotImplementedError
+
+    def list_services(self) -> list[RemoteService]:
+        raise NotImplementedError

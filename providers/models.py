@@ -1,0 +1,96 @@
+"""Upstream connections and the routes from our services to their remote services.
+
+An API key is never stored here: the row names the environment variable that holds it.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+
+class ProviderConnection(models.Model):
+    class Kind(models.TextChoices):
+        DHRU = "dhru", "DHRU Fusion API"
+        SANDBOX = "sandbox", "Sandbox lab (no network)"
+
+    class Encoding(models.TextChoices):
+        XML = "xml", "XML <PARAMETERS>"
+        BASE64_JSON = "base64_json", "base64 of JSON"
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="provider_connections"
+    )
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    base_url = models.URLField(
+        blank=True, help_text="e.g. https://supplier.example.com/ (api/index.php is added)"
+    )
+    username = models.CharField(max_length=120, blank=True)
+    api_key_env = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]*$", "An environment variable name.")],
+        help_text="Name of the environment variable holding the API key (never the key itself)",
+    )
+    parameter_encoding = models.CharField(
+        max_length=12, choices=Encoding.choices, default=Encoding.XML
+    )
+    timeout_seconds = models.PositiveIntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    sandbox_delay_seconds = models.PositiveIntegerField(
+        default=30, help_text="Sandbox lab: how long until an order has its outcome"
+    )
+    is_active = models.BooleanField(default=True)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower is tried first")
+    low_balance_alert = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        help_text="Alert staff when the balance with this provider falls below this",
+    )
+    last_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    last_balance_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["storefront", "name"], name="connection_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def api_key(self) -> str:
+        return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+
+
+class ServiceRoute(models.Model):
+    """Our service → one connection's remote service, tried in priority order (failover)."""
+
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="routes")
+    connection = models.ForeignKey(
+        ProviderConnection, on_delete=models.CASCADE, related_name="routes"
+    )
+    remote_service_id = models.CharField(max_length=60)
+    remote_name = models.CharField(max_length=200, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    priority = models.PositiveIntegerField(default=100, help_text="Lower is tried first")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "connection", "remote_service_id"], name="route_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} → {self.connection} #{self.remote_service_id}"

@@ -29,6 +29,10 @@ run: seed
 test: install
 	$(BIN)/pytest
 
+## Order placement vs a raw-SQL baseline on PostgreSQL (BENCH_DATABASE_URL; see README "Benchmark").
+bench: install
+	$(BIN)/python scripts/bench.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -303,6 +303,11 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# --- Benchmark ---------------------------------------------------------------------------
+# `make bench` starts the server with BENCH_BASELINE=1, which mounts a raw-SQL baseline view
+# (config/bench.py) to measure order placement against. Off by default; never on in production.
+BENCH_BASELINE_ENABLED = env_bool("BENCH_BASELINE", False) and not PRODUCTION
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

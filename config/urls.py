@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,6 +11,11 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("storefronts.urls")),
 ]
+
+if settings.BENCH_BASELINE_ENABLED:  # only under `make bench`, never in production
+    from config.bench import urlpatterns as bench_urlpatterns
+
+    urlpatterns += bench_urlpatterns
 
 handler400 = "storefronts.errors.bad_request"
 handler403 = "storefronts.errors.permission_denied"

@@ -93,3 +93,33 @@ class TermsAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} accepted {self.terms_version.label}"
+
+
+class ApiKey(models.Model):
+    """A reseller's key for the API (DHRU endpoint and /api/v1/). Only a SHA-256 hash of the key
+    is stored; the first characters (``prefix``) are kept to tell keys apart and to find one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=60, blank=True, help_text="What the key is for")
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, shown")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key (hex)")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["prefix"]),
+            models.Index(fields=["user", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or 'API key'})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "catalog",
     "providers",
     "orders",
+    "api",
     "config",
 ]
 

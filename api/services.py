@@ -1,0 +1,362 @@
+"""What the reseller API does, over the orders, catalog and billing services.
+
+The protocol modules (``dhru.py``, the JSON API) parse and encode; this module answers with plain
+data and raises ``DhruError``/``ApiError`` or the lower apps' own errors, whose messages are safe to
+show.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+
+from accounts.models import User
+from billing.display import format_balance_amount
+from billing.services import wallet_get_or_create
+from catalog.models import DHRU_FIELDS, Service
+from catalog.selectors import service_prices_for, services_browse
+from orders.fields import field_specs, imei_normalise
+from orders.models import Order, Status
+from orders.services import PlaceRequest, order_place, quote_create
+
+from .dhru import DhruError, NotFound
+
+REFERENCE_MAX = 60  # "api:" + reference fits the 64 characters of an order's form token
+TOKEN_PREFIX = "api:"
+
+# DHRU's names for our order fields, where clients use another spelling.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "MODEL": ("MODEL", "MODELID"),
+    "PROVIDER": ("PROVIDER", "PROVIDERID"),
+    "NETWORK": ("NETWORK", "NETWORKID"),
+}
+# The service-list flags of DHRU, per order field.
+REQUIRES_FLAGS = {
+    "Requires.Network": "NETWORK",
+    "Requires.Mobile": "MODEL",
+    "Requires.Provider": "PROVIDER",
+    "Requires.PIN": "PIN",
+    "Requires.KBH": "KBH",
+    "Requires.MEP": "MEP",
+    "Requires.PRD": "PRD",
+    "Requires.SN": "SN",
+}
+
+# DHRU order STATUS: 0 new, 1 in process, 3 rejected (refunded), 4 available (success).
+STATUS_CODES: dict[str, int] = {
+    Status.PENDING: 0,
+    Status.QUEUED: 0,
+    Status.SUBMITTED: 1,
+    Status.IN_PROCESS: 1,
+    Status.AWAITING_DEVICE: 1,
+    Status.DEVICE_RECEIVED: 1,
+    Status.REJECTED: 3,
+    Status.CANCELLED: 3,
+    Status.REFUSED: 3,
+    Status.COMPLETED: 4,
+    Status.SHIPPED: 4,
+}
+CHECK_RESULT_LABELS = [
+    ("blacklist_status", "Blacklist status"),
+    ("reason", "Reason"),
+    ("carrier", "Carrier"),
+    ("source", "Source"),
+    ("checked_at", "Checked at"),
+]
+
+
+# --- account and catalog -------------------------------------------------------------------------
+
+
+def account_info(*, user: User) -> dict:
+    wallet = wallet_get_or_create(user=user)
+    return {
+        "credit": format_balance_amount(wallet.balance, user.storefront),
+        "creditraw": f"{wallet.balance:.2f}",
+        "mail": user.email,
+        "currency": wallet.currency,
+    }
+
+
+def _requires_custom(service: Service) -> list[dict]:
+    out = []
+    for custom in service.custom_fields.all():
+        out.append(
+            {
+                "type": "serviceimei",
+                "fieldname": custom.name,
+                "fieldlabel": custom.label,
+                "fieldtype": "dropdown" if custom.type == custom.Type.SELECT else "text",
+                "description": custom.help_text,
+                "fieldoptions": ",".join(str(o) for o in custom.options or []),
+                "required": "on" if custom.required else "",
+            }
+        )
+    return out
+
+
+def _group_name(service: Service) -> str:
+    return service.brand or f"{service.get_kind_display()}s"
+
+
+def service_list(*, user: User) -> dict:
+    """The storefront's active services at this customer's prices, grouped by brand (a fixed
+    number of queries whatever the number of services)."""
+    services = list(services_browse(storefront=user.storefront).prefetch_related("custom_fields"))
+    prices = service_prices_for(services=services, user=user)
+    groups: OrderedDict[str, dict] = OrderedDict()
+    for service in services:
+        name = _group_name(service)
+        group = groups.setdefault(
+            name, {"GROUPNAME": name, "GROUPTYPE": "IMEI", "SERVICES": OrderedDict()}
+        )
+        required = set(service.required_fields or [])
+        entry = {
+            "SERVICEID": service.pk,
+            "SERVICETYPE": "IMEI",
+            "SERVICENAME": service.name,
+            "CREDIT": f"{prices[service.pk]:.2f}",
+            "TIME": service.indicated_label.replace("–", "-"),
+            "INFO": service.description,
+            "KIND": service.kind,
+        }
+        for flag, field_name in REQUIRES_FLAGS.items():
+            entry[flag] = "Required" if field_name in required else "None"
+        entry["Requires.Custom"] = _requires_custom(service)
+        group["SERVICES"][str(service.pk)] = entry
+    return groups
+
+
+# --- placing orders ----------------------------------------------------------------------------
+
+
+def _service(user: User, raw_id: str) -> Service:
+    raw_id = (raw_id or "").strip()
+    if not raw_id:
+        raise DhruError("Missing service ID.")
+    if not raw_id.isdigit() or len(raw_id) > 12:
+        raise NotFound(f"Unknown service ID {raw_id[:20]!r}.")
+    service = (
+        Service.objects.filter(storefront_id=user.storefront_id, is_active=True, pk=int(raw_id))
+        .select_related("storefront")
+        .prefetch_related("custom_fields")
+        .first()
+    )
+    if service is None:
+        raise NotFound(f"Unknown service ID {raw_id}.")
+    return service
+
+
+def order_values(service: Service, fields: dict) -> dict[str, str]:
+    """The values the service's order fields get from a DHRU request: the DHRU fields by name
+    (or DHRU's other spelling), custom fields from ``CUSTOMFIELD`` or the request itself, names
+    matched without regard to case."""
+    custom = {k.lower(): v for k, v in (fields.get("CUSTOMFIELD") or {}).items()}
+    values: dict[str, str] = {}
+    for spec in field_specs(service):
+        if spec.name in DHRU_FIELDS:
+            for alias in FIELD_ALIASES.get(spec.name, (spec.name,)):
+                if fields.get(alias):
+                    values[spec.name] = fields[alias]
+                    break
+        else:
+            value = custom.get(spec.name.lower()) or fields.get(spec.name.upper())
+            if value:
+                values[spec.name] = value
+    return values
+
+
+def form_token_for(reference: str) -> str:
+    reference = (reference or "").strip()
+    if not reference:
+        return f"{TOKEN_PREFIX}{uuid.uuid4().hex}"
+    if len(reference) > REFERENCE_MAX:
+        raise DhruError(f"REFERENCE is too long: up to {REFERENCE_MAX} characters.")
+    return f"{TOKEN_PREFIX}{reference}"
+
+
+def order_place_api(*, user: User, fields: dict, ip_address: str | None, user_agent: str) -> Order:
+    """Place one order from a DHRU request at the customer's current price. With ``REFERENCE``
+    a retried request answers with the order the first one made (and charges once)."""
+    service = _service(user, fields.get("ID", ""))
+    reference = fields.get("REFERENCE", "")
+    token = form_token_for(reference)
+    values = order_values(service, fields)
+    existing = Order.objects.filter(user=user, form_token=token).first()
+    if existing is not None:
+        same_imei = existing.imei == imei_normalise(values.get("IMEI", ""))
+        if existing.service_id != service.pk or not same_imei:
+            raise DhruError(f"REFERENCE {reference} was already used for another order.")
+        return existing
+    request = PlaceRequest(
+        service=service,
+        quote_token=quote_create(user=user, service=service).token,
+        form_token=token,
+        values=values,
+        customer_reference=reference,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    return order_place(user=user, request=request)
+
+
+# --- reading orders ----------------------------------------------------------------------------
+
+
+def _order_lookup(user: User, fields: dict) -> Order:
+    raw_id = (fields.get("ID") or "").strip()
+    reference = (fields.get("REFERENCE") or "").strip()
+    orders = Order.objects.filter(user=user, storefront_id=user.storefront_id)
+    order = None
+    if raw_id:
+        if raw_id.isdigit() and len(raw_id) <= 12:
+            order = orders.filter(pk=int(raw_id)).first()
+    elif reference and len(reference) <= REFERENCE_MAX:
+        order = (
+            orders.filter(form_token=f"{TOKEN_PREFIX}{reference}").first()
+            or orders.filter(customer_reference=reference).first()
+        )
+    else:
+        raise DhruError("Missing order ID.")
+    if order is None:
+        raise NotFound("Order not found.")
+    return order
+
+
+def check_result_line(result: dict) -> str:
+    """A phone check's structured result as one readable line (DS-3)."""
+    parts = []
+    seen = set()
+    for key, label in CHECK_RESULT_LABELS:
+        value = result.get(key)
+        if value not in (None, ""):
+            text = str(value)
+            parts.append(f"{label}: {text[:1].upper() + text[1:]}")
+            seen.add(key)
+    for key, value in result.items():
+        if key not in seen and isinstance(value, (str, int, float, bool)) and value != "":
+            parts.append(f"{str(key).replace('_', ' ').capitalize()}: {value}")
+    return "; ".join(parts)
+
+
+def order_status_item(order: Order) -> dict:
+    status = STATUS_CODES.get(order.status, 0)
+    if status == 4:
+        if order.kind == Service.Kind.PHONE_CHECK and order.result:
+            code = check_result_line(order.result)
+        else:
+            code = order.result_code
+        if order.status == Status.SHIPPED and order.tracking_number:
+            code = f"{code}\nShipped back; tracking number {order.tracking_number}".strip()
+        comments = "Completed"
+    elif status == 3:
+        code = order.rejection_reason or order.get_status_display()
+        comments = f"{order.get_status_display()}: {order.price:.2f} {order.currency} returned"
+    else:
+        code = ""
+        comments = order.get_status_display()
+        if order.held_at:
+            comments += " (on hold for a check by the shop)"
+    return {
+        "STATUS": status,
+        "CODE": code,
+        "COMMENTS": comments,
+        "IMEI": order.imei,
+        "REFERENCEID": str(order.pk),
+        "REFERENCE": order.customer_reference,
+        "SERVICEID": order.service_id,
+        "PRICE": f"{order.price:.2f}",
+    }
+
+
+def order_get(*, user: User, fields: dict) -> dict:
+    return order_status_item(_order_lookup(user, fields))
+
+
+# --- the JSON API (/api/v1/) -------------------------------------------------------------------
+
+
+def fields_from_json(data: dict) -> dict:
+    """A JSON API order request in the shape ``order_place_api`` reads (DHRU field names)."""
+    if not isinstance(data, dict):
+        raise DhruError("Each order must be an object.")
+    extra = data.get("fields") or {}
+    if not isinstance(extra, dict):
+        raise DhruError("fields must be an object of field names and values.")
+    fields = {str(k).strip().upper(): str(v).strip() for k, v in extra.items() if v is not None}
+    fields["CUSTOMFIELD"] = {
+        str(k).strip(): str(v).strip() for k, v in extra.items() if v is not None
+    }
+    fields["ID"] = str(data.get("service_id") or "").strip()
+    if data.get("imei") is not None:
+        fields["IMEI"] = str(data["imei"]).strip()
+    fields["REFERENCE"] = str(data.get("reference") or "").strip()
+    return fields
+
+
+def order_json(order: Order) -> dict:
+    dhru_status = order_status_item(order)
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "service_id": order.service_id,
+        "service_name": order.service_name,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "dhru_status": dhru_status["STATUS"],
+        "imei": order.imei,
+        "fields": order.fields,
+        "reference": order.customer_reference,
+        "price": f"{order.price:.2f}",
+        "currency": order.currency,
+        "code": order.result_code if order.status in (Status.COMPLETED, Status.SHIPPED) else "",
+        "result": order.result or None,
+        "result_text": dhru_status["CODE"] if dhru_status["STATUS"] == 4 else "",
+        "rejection_reason": order.rejection_reason,
+        "placed_at": order.placed_at.isoformat(),
+        "completed_at": order.completed_at.isoformat() if order.completed_at else None,
+        "cancel_until": order.cancel_until.isoformat() if order.cancel_until else None,
+    }
+
+
+def orders_for(*, user: User, ids: list[int] | None = None, reference: str = "") -> list[Order]:
+    """This customer's orders by id (at most 100) or by reference, in one query."""
+    orders = Order.objects.filter(user=user, storefront_id=user.storefront_id)
+    if ids is not None:
+        return list(orders.filter(pk__in=ids[:100]).order_by("pk"))
+    if reference:
+        return list(orders.filter(customer_reference=reference).order_by("pk")[:100])
+    return list(orders.order_by("-placed_at", "-pk")[:50])
+
+
+def services_json(*, user: User) -> list[dict]:
+    """The active services at this customer's prices (fixed number of queries)."""
+    services = list(services_browse(storefront=user.storefront).prefetch_related("custom_fields"))
+    prices = service_prices_for(services=services, user=user)
+    out = []
+    for service in services:
+        out.append(
+            {
+                "id": service.pk,
+                "name": service.name,
+                "kind": service.kind,
+                "brand": service.brand,
+                "network": service.network,
+                "country": service.country,
+                "description": service.description,
+                "price": f"{prices[service.pk]:.2f}",
+                "currency": user.storefront.balance_currency,
+                "delivery_time": service.indicated_label.replace("–", "-"),
+                "fields": [
+                    {
+                        "name": spec.name,
+                        "label": spec.label,
+                        "required": spec.required,
+                        "pattern": spec.pattern,
+                        "choices": spec.choices,
+                    }
+                    for spec in field_specs(service)
+                ],
+            }
+        )
+    return out

@@ -1,0 +1,144 @@
+"""The reseller API's views: thin. Parse the request, call the service, encode the reply."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.api_keys import api_key_authenticate
+from accounts.services import client_ip
+from billing.exceptions import BillingError
+from orders.exceptions import OrderError, OrderFieldsInvalid, TermsAcceptanceRequired
+
+from . import dhru, services
+
+log = logging.getLogger(__name__)
+
+AUTH_FAILED = "Authentication failed: check the username (your account email) and API access key."
+INTERNAL_ERROR = (
+    "Internal error: please try again later. An order placed with a REFERENCE is never "
+    "placed twice when you retry it."
+)
+
+
+def error_message(exc: Exception) -> str:
+    """The message a customer's error shows in the protocol's ERROR."""
+    if isinstance(exc, OrderFieldsInvalid):
+        return "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
+    if isinstance(exc, TermsAcceptanceRequired):
+        return f"{exc} Sign in on the website to accept them, then try again."
+    return str(exc)
+
+
+EXPECTED_ERRORS = (dhru.DhruError, OrderError, BillingError)
+
+
+# --- actions: each takes (request, user) and returns the reply body ----------------------------
+
+
+def _accountinfo(request, user) -> dict:
+    info = services.account_info(user=user)
+    # Both spellings: DHRU's own servers say "AccoutInfo"; some clients read "AccountInfo".
+    return dhru.success_body(
+        {"message": "Your Accout Info", "AccoutInfo": info, "AccountInfo": info}
+    )
+
+
+def _imeiservicelist(request, user) -> dict:
+    return dhru.success_body(
+        {"MESSAGE": "IMEI Service List", "LIST": services.service_list(user=user)}
+    )
+
+
+def _place_one(request, user, fields: dict) -> dict:
+    order = services.order_place_api(
+        user=user,
+        fields=fields,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    return {"MESSAGE": "Order received", "REFERENCEID": str(order.pk)}
+
+
+def _placeimeiorder(request, user) -> dict:
+    fields = dhru.parameters_parse(request.POST.get("parameters"))
+    return dhru.success_body(_place_one(request, user, fields))
+
+
+def _getimeiorder(request, user) -> dict:
+    fields = dhru.parameters_parse(request.POST.get("parameters"))
+    return dhru.success_body(services.order_get(user=user, fields=fields))
+
+
+def _bulk(request, user, one) -> dict:
+    requests = dhru.parameters_parse(request.POST.get("parameters"), bulk=True)
+    if not requests:
+        raise dhru.DhruError("Missing parameters: send a map of requests keyed by your ids.")
+    body: dict = {}
+    for key, fields in requests.items():
+        try:
+            body[key] = dhru.item_success(one(request, user, fields))
+        except EXPECTED_ERRORS as exc:
+            body[key] = dhru.item_error(error_message(exc))
+        except Exception:
+            log.exception("DHRU bulk request %s failed", key)
+            body[key] = dhru.item_error(INTERNAL_ERROR)
+    return body
+
+
+def _placeimeiorderbulk(request, user) -> dict:
+    return _bulk(request, user, _place_one)
+
+
+def _getimeiorderbulk(request, user) -> dict:
+    return _bulk(
+        request, user, lambda request, user, fields: services.order_get(user=user, fields=fields)
+    )
+
+
+ACTIONS = {
+    "accountinfo": _accountinfo,
+    "imeiservicelist": _imeiservicelist,
+    "placeimeiorder": _placeimeiorder,
+    "placeimeiorderbulk": _placeimeiorderbulk,
+    "getimeiorder": _getimeiorder,
+    "getimeiorderbulk": _getimeiorderbulk,
+}
+
+
+def _handle(request) -> dict:
+    if request.method != "POST":
+        raise dhru.DhruError("Send the request as a form POST.")
+    data = request.POST
+    fmt = (data.get("requestformat") or "JSON").strip().upper()
+    if fmt != "JSON":
+        raise dhru.DhruError("Only requestformat=JSON is supported.")
+    user = api_key_authenticate(
+        storefront=request.storefront,
+        email=data.get("username", ""),
+        key=data.get("apiaccesskey", ""),
+    )
+    if user is None:
+        raise dhru.DhruError(AUTH_FAILED)
+    action = (data.get("action") or "").strip().lower()
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise dhru.DhruError(f"Invalid action {action[:40]!r}." if action else "Missing action.")
+    return handler(request, user)
+
+
+@csrf_exempt
+def dhru_endpoint(request):
+    """``/api/index.php``: the DHRU Fusion API on our catalog, balance and orders."""
+    try:
+        body = _handle(request)
+    except EXPECTED_ERRORS as exc:
+        body = dhru.error_body(error_message(exc))
+    except (RequestDataTooBig, TooManyFieldsSent):
+        body = dhru.error_body("The request is too large: send fewer orders at once.")
+    except Exception:
+        log.exception("DHRU API request failed")
+        body = dhru.error_body(INTERNAL_ERROR)
+    return dhru.reply(body)

@@ -10,6 +10,23 @@ from . import services
 from .models import TermsAcceptance, User
 
 
+class VerificationRequiredFilter(admin.SimpleListFilter):
+    """DS-20: accounts whose top-ups and orders wait for documents."""
+
+    title = "verification required"
+    parameter_name = "verification"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Required"), ("no", "Not required")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(verification_required_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(verification_required_at__isnull=True)
+        return queryset
+
+
 class TermsAcceptanceInline(admin.TabularInline):
     model = TermsAcceptance
     extra = 0
@@ -24,17 +41,49 @@ class TermsAcceptanceInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
     form = forms.ModelForm  # no password field at all, not even the hash summary
-    list_display = ("email", "storefront", "is_active", "is_staff", "date_joined", "last_login")
-    list_filter = ("storefront", "is_staff", "is_active", "groups")
+    list_display = (
+        "email",
+        "storefront",
+        "is_active",
+        "is_staff",
+        "verification_required",
+        "date_joined",
+        "last_login",
+    )
+    list_filter = ("storefront", "is_staff", "is_active", VerificationRequiredFilter, "groups")
     list_select_related = ("storefront",)
     search_fields = ("email", "first_name", "last_name")
     ordering = ("-date_joined",)
     inlines = [TermsAcceptanceInline]
-    actions = ["send_password_reset_link", "suspend_accounts", "reinstate_accounts"]
-    readonly_fields = ("username", "last_login", "date_joined", "closed_at", "suspended_at")
+    actions = [
+        "send_password_reset_link",
+        "suspend_accounts",
+        "reinstate_accounts",
+        "require_verification",
+        "clear_verification",
+    ]
+    readonly_fields = (
+        "username",
+        "last_login",
+        "date_joined",
+        "closed_at",
+        "suspended_at",
+        "verification_required_at",
+    )
     fieldsets = (
         (None, {"fields": ("email", "storefront", "first_name", "last_name")}),
-        ("Status", {"fields": ("is_active", "closed_at", "suspended_at", "suspension_reason")}),
+        (
+            "Status",
+            {
+                "fields": (
+                    "is_active",
+                    "closed_at",
+                    "suspended_at",
+                    "suspension_reason",
+                    "verification_required_at",
+                )
+            },
+        ),
         ("Staff", {"fields": ("is_staff", "groups")}),
         (
             "Internal",
@@ -86,3 +135,28 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
         for user in queryset.filter(suspended_at__isnull=False):
             services.account_reinstate(user=user)
         messages.success(request, "Reinstated the selected suspended accounts.")
+
+    @admin.display(description="verification required", boolean=True)
+    def verification_required(self, obj: User) -> bool:
+        return obj.verification_required_at is not None
+
+    @admin.action(
+        description="Require verification (DS-20): pause top-ups and orders, email the customer",
+        permissions=["change"],
+    )
+    def require_verification(self, request, queryset):
+        count = 0
+        for user in queryset.filter(verification_required_at__isnull=True):
+            services.account_verification_require(user=user, actor=request.user)
+            count += 1
+        messages.success(
+            request, f"Asked {count} account(s) for verification; their top-ups and orders pause."
+        )
+
+    @admin.action(description="Clear verification requirement", permissions=["change"])
+    def clear_verification(self, request, queryset):
+        count = 0
+        for user in queryset.filter(verification_required_at__isnull=False):
+            services.account_verification_clear(user=user, actor=request.user)
+            count += 1
+        messages.success(request, f"Cleared the verification requirement of {count} account(s).")

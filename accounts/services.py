@@ -1,6 +1,9 @@
-"""Writes about accounts: terms acceptance, closing, suspending, staff-sent reset links."""
+"""Writes about accounts: terms acceptance, closing, suspending, verification requests (DS-20),
+staff-sent reset links."""
 
 from __future__ import annotations
+
+import logging
 
 from allauth.account.forms import ResetPasswordForm
 from django.core.mail import send_mail
@@ -11,6 +14,8 @@ from django.utils import timezone
 from storefronts.models import TermsVersion
 
 from .models import TermsAcceptance, User
+
+log = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -83,6 +88,45 @@ def account_reinstate(*, user: User) -> User:
     User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspension_reason="")
     user.refresh_from_db()
     _notify(user, "Your account is active again", f"Your account {user.email} can sign in again.")
+    return user
+
+
+@transaction.atomic
+def account_verification_require(*, user: User, actor: User | None) -> User:
+    """DS-20: staff ask for documents; top-ups and orders pause until they clear the flag.
+
+    The customer is told by email. Asking again while the flag is set changes nothing.
+    """
+    updated = User.objects.filter(pk=user.pk, verification_required_at__isnull=True).update(
+        verification_required_at=timezone.now()
+    )
+    user.refresh_from_db()
+    if updated:
+        log.info("verification required for user %s by %s", user.pk, getattr(actor, "pk", None))
+        _notify(
+            user,
+            "We need to verify your account",
+            f"To prevent fraud we need to verify your account {user.email} before it can top up "
+            "or place orders again.\n\nPlease reply to this email: our support team will tell you "
+            "which documents we need. Your balance and your open orders are kept.",
+        )
+    return user
+
+
+@transaction.atomic
+def account_verification_clear(*, user: User, actor: User | None) -> User:
+    """DS-20: the documents were approved; top-ups and orders are possible again."""
+    updated = User.objects.filter(pk=user.pk, verification_required_at__isnull=False).update(
+        verification_required_at=None
+    )
+    user.refresh_from_db()
+    if updated:
+        log.info("verification cleared for user %s by %s", user.pk, getattr(actor, "pk", None))
+        _notify(
+            user,
+            "Your account is verified",
+            f"Thank you: your account {user.email} is verified. You can top up and order again.",
+        )
     return user
 
 

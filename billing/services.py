@@ -214,7 +214,15 @@ def payment_start(
     amount=None,
     save_card: bool = False,
 ) -> Payment:
-    """A pending payment for a top-up; the gateway then takes the customer's money."""
+    """A pending payment for a top-up; the gateway then takes the customer's money.
+
+    DS-20: an account staff marked "verification required" cannot top up until it is cleared.
+    """
+    if user.verification_required_at is not None:
+        raise TopUpNotAllowed(
+            "Your account needs verification before it can top up: our support team has asked "
+            "you for documents (DS-20)."
+        )
     storefront = user.storefront
     price, credit, bonus = topup_terms(storefront=storefront, package=package, amount=amount)
     wallet = wallet_get_or_create(user=user)

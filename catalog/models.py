@@ -30,6 +30,15 @@ DHRU_FIELDS: dict[str, dict] = {
 }
 
 
+# DS-24: words that describe changing an IMEI, in either order ("IMEI repair", "rewrite the IMEI";
+# not "write the IMEI down").
+IMEI_CHANGING = re.compile(
+    r"imei\s*-?\s*(change|changing|changer|repair|rewrite|rewriting|write|writing|edit)"
+    r"|(change|changing|repair|repairing|rewrite|rewriting|edit|editing)"
+    r"\s+(the\s+|an\s+|its\s+)?imei"
+)
+
+
 def validate_dhru_fields(value) -> None:
     if not isinstance(value, list) or any(name not in DHRU_FIELDS for name in value):
         raise ValidationError(f"Use a list of: {', '.join(DHRU_FIELDS)}.")
@@ -109,7 +118,7 @@ class Service(models.Model):
     def clean(self) -> None:
         # DS-24: refuse services that would change an IMEI, by name or description.
         text = f"{self.name} {self.description}".lower()
-        if re.search(r"imei\s*(change|changing|repair|rewrite|write)|change\s+imei", text):
+        if IMEI_CHANGING.search(text):
             raise ValidationError("IMEI-changing services are not allowed (DS-24).")
 
     @property

@@ -118,9 +118,7 @@ def service_price_for(*, service: Service, user=None, group=None) -> Decimal:
     return _group_price(service, group, tier)
 
 
-def service_prices_for(
-    *, services: Iterable[Service], user=None, group=None
-) -> dict[int, Decimal]:
+def service_prices_for(*, services: Iterable[Service], user=None, group=None) -> dict[int, Decimal]:
     """``service_price_for`` for many services at once, in at most two queries (the customer's
     group, then its tiers for these services), whatever their number. Keyed by service pk."""
     services = list(services)

@@ -1,3 +1,10 @@
 """Catalog pages."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("services/", views.index, name="catalog_index"),
+    path("services/<int:pk>/", views.service_detail, name="catalog_service"),
+]

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import account_create_verified
 from billing.demo import demo_packages_seed, demo_rates_load, demo_topup_seed
+from catalog.demo import demo_catalog_seed
 from storefronts.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_STOREFRONTS, DEMO_SUPERUSER
 from storefronts.services import storefront_upsert, terms_version_publish
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 text=spec["terms_file"].read_text(),
             )
             demo_packages_seed(storefront)
+            demo_catalog_seed(storefront)
             for email, group in DEMO_STAFF:
                 user = account_create_verified(
                     storefront=storefront,

@@ -1,0 +1,84 @@
+"""Writes to the catalog. Every row goes through ``full_clean()``, so the model's rules hold
+whatever writes it (DS-24: no IMEI-changing service)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service, ServiceField
+
+
+@transaction.atomic
+def service_upsert(*, storefront, slug: str, **fields) -> Service:
+    """Create the storefront's service with this slug, or update it with ``fields``.
+
+    Raises ``ValidationError`` (nothing saved) when a field or a rule is broken, e.g. a service
+    that would change an IMEI (DS-24).
+    """
+    service = Service.objects.filter(storefront=storefront, slug=slug).first()
+    if service is None:
+        service = Service(storefront=storefront, slug=slug)
+    for name, value in fields.items():
+        setattr(service, name, value)
+    service.full_clean()
+    service.save()
+    return service
+
+
+@transaction.atomic
+def service_field_upsert(*, service: Service, name: str, **fields) -> ServiceField:
+    """A custom order field of the service, by its name (created or updated)."""
+    field = ServiceField.objects.filter(service=service, name=name).first()
+    if field is None:
+        field = ServiceField(service=service, name=name)
+    for key, value in fields.items():
+        setattr(field, key, value)
+    field.full_clean()
+    field.save()
+    return field
+
+
+@transaction.atomic
+def customer_group_upsert(
+    *, storefront, name: str, discount_percent: Decimal = Decimal("0")
+) -> CustomerGroup:
+    group = CustomerGroup.objects.filter(storefront=storefront, name=name).first()
+    if group is None:
+        group = CustomerGroup(storefront=storefront, name=name)
+    group.discount_percent = Decimal(discount_percent)
+    group.full_clean()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def price_tier_set(*, service: Service, group: CustomerGroup, price: Decimal) -> PriceTier:
+    """The group's own price for the service (instead of its discount)."""
+    if group.storefront_id != service.storefront_id:
+        raise ValidationError("The price group and the service belong to different storefronts.")
+    tier = PriceTier.objects.filter(service=service, group=group).first()
+    if tier is None:
+        tier = PriceTier(service=service, group=group)
+    tier.price = Decimal(price)
+    tier.full_clean()
+    tier.save()
+    return tier
+
+
+@transaction.atomic
+def customer_group_member_set(
+    *, user, group: CustomerGroup | None
+) -> CustomerGroupMembership | None:
+    """Put the account in this price group (an account is in at most one), or in none."""
+    if group is None:
+        CustomerGroupMembership.objects.filter(user=user).delete()
+        return None
+    if group.storefront_id != user.storefront_id:
+        raise ValidationError("The account and the price group belong to different storefronts.")
+    membership, _ = CustomerGroupMembership.objects.update_or_create(
+        user=user, defaults={"group": group}
+    )
+    return membership

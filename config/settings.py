@@ -176,6 +176,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.orders_release_due",
         "schedule": 60.0,
     },
+    "orders-poll-due": {
+        "task": "orders.tasks.orders_poll_due",
+        "schedule": 30.0,
+    },
+    "orders-dispatch-sweep": {
+        "task": "orders.tasks.orders_dispatch_sweep",
+        "schedule": 120.0,
+    },
+    "providers-balance-check": {
+        "task": "providers.tasks.connections_balance_check",
+        "schedule": crontab(minute=20),
+    },
     "exchange-rates-daily": {
         "task": "billing.tasks.exchange_rates_update",
         "schedule": crontab(hour=6, minute=5),

@@ -84,6 +84,17 @@ class Order(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Dispatch to the upstream provider.
+    route = models.ForeignKey(
+        "providers.ServiceRoute", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provider_ref = models.CharField(max_length=100, blank=True, help_text="The provider's order id")
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    polls = models.PositiveIntegerField(default=0)
+    dispatch_note = models.CharField(
+        max_length=300, blank=True, help_text="Why dispatch is waiting (for staff)"
+    )
+
     # Fraud hold (DS-2): paused until staff release or refuse it.
     held_at = models.DateTimeField(null=True, blank=True)
     hold_reason = models.CharField(max_length=300, blank=True)
@@ -101,6 +112,7 @@ class Order(models.Model):
             models.Index(fields=["storefront", "ip_address"]),
             models.Index(fields=["storefront", "due_at"]),
             models.Index(fields=["service", "status", "-completed_at"]),
+            models.Index(fields=["status", "next_poll_at"]),
         ]
 
     def __str__(self) -> str:
@@ -138,3 +150,33 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+
+class DispatchAttempt(models.Model):
+    """One try at sending an order to one route. Written (and committed) before the upstream
+    call, so a worker that dies mid-call leaves a trace: the next run looks the order up by this
+    attempt's key instead of sending it again."""
+
+    class State(models.TextChoices):
+        STARTED = "started", "Started (outcome not yet known)"
+        SUBMITTED = "submitted", "Submitted"
+        REJECTED = "rejected", "Rejected by the provider"
+        FAULT = "fault", "Provider fault (tried the next route)"
+        UNKNOWN = "unknown", "Outcome unknown (timed out): being looked up"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="attempts")
+    route = models.ForeignKey(
+        "providers.ServiceRoute", on_delete=models.SET_NULL, null=True, related_name="attempts"
+    )
+    key = models.CharField(max_length=80, unique=True, help_text="Our reference upstream")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.STARTED)
+    remote_ref = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

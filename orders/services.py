@@ -60,8 +60,9 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.REJECTED,
         Status.REFUSED,
     },
-    Status.SUBMITTED: {Status.IN_PROCESS, Status.COMPLETED, Status.REJECTED},
-    Status.IN_PROCESS: {Status.COMPLETED, Status.REJECTED},
+    # DS-2: a request can be refused at any time while it is open.
+    Status.SUBMITTED: {Status.IN_PROCESS, Status.COMPLETED, Status.REJECTED, Status.REFUSED},
+    Status.IN_PROCESS: {Status.COMPLETED, Status.REJECTED, Status.REFUSED},
     Status.AWAITING_DEVICE: {Status.DEVICE_RECEIVED, Status.REJECTED, Status.REFUSED},
     Status.DEVICE_RECEIVED: {Status.IN_PROCESS, Status.REJECTED, Status.REFUSED},
     Status.COMPLETED: {Status.SHIPPED},
@@ -254,20 +255,24 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
             raise
         return existing
     transaction.on_commit(lambda: order_confirmation_send(order_id=order.pk))
-    if order.cancel_until is not None:
-        transaction.on_commit(lambda: _release_schedule(order.cancel_until))
+    transaction.on_commit(lambda: _dispatch_schedule(order))
     return order
 
 
-def _release_schedule(at: dt.datetime) -> None:
-    """Wake the release sweep when this order's window closes; the per-minute beat sweep is the
-    safety net if the broker is down or the message is lost."""
-    from .tasks import orders_release_due  # tasks import this module
+def _dispatch_schedule(order: Order) -> None:
+    """After commit: send a queued order now, or wake the release when its cancellation window
+    closes (DS-11). The beat sweeps are the safety net if the broker is down or a message is
+    lost, so a failure here only logs."""
+    from . import tasks  # tasks import this module
 
     try:
-        orders_release_due.apply_async(eta=at + dt.timedelta(seconds=1), retry=False)
+        if order.status == Status.QUEUED:
+            tasks.order_dispatch.apply_async((order.pk,), retry=False)
+        elif order.cancel_until is not None:
+            eta = order.cancel_until + dt.timedelta(seconds=1)
+            tasks.orders_release_due.apply_async(eta=eta, retry=False)
     except Exception:  # noqa: BLE001 - a broker outage must not fail a paid order
-        log.warning("could not schedule the release sweep; the beat sweep will catch it")
+        log.warning("could not schedule order %s; the beat sweep will catch it", order.pk)
 
 
 @transaction.atomic
@@ -438,6 +443,10 @@ def order_transition(
     """Move an order from its current status to ``to`` if that move is allowed and nobody moved it
     first (compare-and-set), and record the event. Raises IllegalTransition otherwise."""
     source = order.status
+    if to not in Status.values:
+        raise IllegalTransition(f"Unknown status {to!r}.")
+    if order.held_at is not None and to not in (Status.REFUSED, Status.REJECTED, Status.CANCELLED):
+        raise IllegalTransition("This order is on hold (DS-2): release it first.")
     if to not in TRANSITIONS.get(source, set()):
         raise IllegalTransition(
             f"An order that is {order.get_status_display().lower()} cannot become "
@@ -550,6 +559,10 @@ def order_hold(*, order: Order, reason: str, actor: User) -> Order:
     """DS-2: pause an open order (it is not sent on) until staff release or refuse it."""
     if not order.is_open:
         raise OrderError("Only an open order can be held.")
+    if order.held_at is not None:
+        raise OrderError("This order is already on hold.")
+    if not (reason or "").strip():
+        raise OrderError("A reason is required to hold an order.")
     Order.objects.filter(pk=order.pk).update(
         held_at=timezone.now(), hold_reason=(reason or "").strip()[:300]
     )
@@ -565,6 +578,8 @@ def order_hold(*, order: Order, reason: str, actor: User) -> Order:
 
 @transaction.atomic
 def order_hold_release(*, order: Order, actor: User) -> Order:
+    if order.held_at is None:
+        raise OrderError("This order is not on hold.")
     Order.objects.filter(pk=order.pk).update(held_at=None, hold_reason="")
     OrderEvent.objects.create(
         order=order,
@@ -581,6 +596,8 @@ def order_complete(
     *, order: Order, code: str = "", result: dict | None = None, actor: User | None = None
 ) -> Order:
     """Deliver the code or the check result and update the service's average delivery time."""
+    if order.held_at is not None:
+        raise OrderError("This order is on hold (DS-2): release it before completing it.")
     if order.kind == Service.Kind.PHONE_CHECK and not result:
         raise OrderError("A phone check completes with its result.")
     if order.kind == Service.Kind.IMEI_UNLOCK and not (code or "").strip():
@@ -631,14 +648,15 @@ def service_delivery_average_update(*, service_id: int) -> None:
     )
 
 
-def orders_release_due(*, now: dt.datetime | None = None) -> int:
-    """Move orders whose cancellation window has closed on to processing (DS-11). Held orders
-    wait. Idempotent: the compare-and-set skips any order that moved meanwhile."""
+def orders_release_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Move orders whose cancellation window has closed on to processing (DS-11) and return the
+    ids now queued for dispatch. Held orders wait. Idempotent: the compare-and-set skips any
+    order that moved meanwhile."""
     now = now or timezone.now()
     due = Order.objects.filter(
         status=Status.PENDING, cancel_until__lt=now, held_at__isnull=True
     ).select_related("service")
-    moved = 0
+    queued: list[int] = []
     for order in due.iterator():
         to = Status.AWAITING_DEVICE if order.kind == Service.Kind.CABLE_UNLOCK else Status.QUEUED
         message = (
@@ -648,10 +666,11 @@ def orders_release_due(*, now: dt.datetime | None = None) -> int:
         )
         try:
             order_transition(order=order, to=to, message=message)
-            moved += 1
         except IllegalTransition:
             continue
-    return moved
+        if to == Status.QUEUED:
+            queued.append(order.pk)
+    return queued
 
 
 # --- emails (DS-8) -----------------------------------------------------------------------------

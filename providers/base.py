@@ -73,7 +73,14 @@ class ProviderTimeout(ProviderError):
 
 
 class Provider:
-    """What a provider client implements."""
+    """What a provider client implements.
+
+    ``supports_lookup`` says whether ``lookup`` answering None *proves* the provider never got the
+    order (so sending it again cannot double it). Where it is False, None only means "not found
+    this way", and an order whose outcome is unknown must be checked by hand.
+    """
+
+    supports_lookup: bool = False
 
     def place(self, request: OrderRequest) -> Submitted | Rejected:
         raise NotImplementedError
@@ -89,8 +96,8 @@ class Provider:
         return {ref: self.poll(ref) for ref in refs}
 
     def lookup(self, reference: str) -> Submitted | None:
-        """The provider's order for our reference, if it has one (after a ProviderTimeout).
-        Providers that cannot look up by reference answer None."""
+        """The provider's order for our reference (after a timeout or a crash mid-call), or None
+        (which proves nothing unless ``supports_lookup``). ProviderError when the call failed."""
         return None
 
     def account_balance(self) -> AccountInfo:

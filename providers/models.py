@@ -55,6 +55,12 @@ class ProviderConnection(models.Model):
     )
     last_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     last_balance_at = models.DateTimeField(null=True, blank=True)
+    low_balance_alerted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When staff were last told the balance is low",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

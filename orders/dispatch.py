@@ -1,0 +1,239 @@
+"""Sending queued orders upstream and following them to their outcome (DESIGN.md, "Orders").
+
+The rules that keep an order from being lost or sent twice:
+- an attempt row with a unique key is committed before every upstream call;
+- a run that finds an attempt whose outcome is not known (the worker died, or the call timed
+  out) looks the order up by that key and never places it again;
+- provider faults move to the next route (failover); a rejection of the IMEI does not;
+- when every route faulted, the order stays queued and the task retries with backoff; the beat
+  sweeper picks up any queued order whose task was lost.
+Polling slows down with the order's age.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Service
+from providers.base import (
+    Completed,
+    OrderRequest,
+    Pending,
+    ProviderError,
+    ProviderFault,
+    ProviderTimeout,
+    Rejected,
+    Submitted,
+)
+from providers.registry import provider_for
+from providers.selectors import routes_for
+
+from .exceptions import IllegalTransition, OrderError
+from .models import DispatchAttempt, Order, Status
+from .services import order_complete, order_reject, order_transition
+
+log = logging.getLogger(__name__)
+State = DispatchAttempt.State
+DISPATCHED_KINDS = {Service.Kind.IMEI_UNLOCK, Service.Kind.PHONE_CHECK}
+
+
+class RetryLater(Exception):
+    """Every route faulted, or an outcome is still unknown: try again after a while."""
+
+
+def poll_delay(age: dt.timedelta) -> dt.timedelta:
+    """Poll often while an order is young and rarely once it is old."""
+    if age < dt.timedelta(minutes=10):
+        return dt.timedelta(seconds=30)
+    if age < dt.timedelta(hours=1):
+        return dt.timedelta(minutes=2)
+    if age < dt.timedelta(hours=12):
+        return dt.timedelta(minutes=10)
+    return dt.timedelta(hours=1)
+
+
+def _request_for(order: Order, route, key: str) -> OrderRequest:
+    fields = {k: v for k, v in order.fields.items() if k != "IMEI"}
+    return OrderRequest(
+        remote_service_id=route.remote_service_id, imei=order.imei, fields=fields, reference=key
+    )
+
+
+def _attempt_finish(attempt: DispatchAttempt, state: str, *, ref: str = "", error: str = ""):
+    attempt.state, attempt.remote_ref, attempt.error = state, ref[:100], error[:500]
+    attempt.finished_at = timezone.now()
+    attempt.save(update_fields=["state", "remote_ref", "error", "finished_at"])
+
+
+def _submitted(order: Order, attempt: DispatchAttempt, ref: str) -> Order:
+    now = timezone.now()
+    with transaction.atomic():
+        _attempt_finish(attempt, State.SUBMITTED, ref=ref)
+        return order_transition(
+            order=order,
+            to=Status.SUBMITTED,
+            message="Sent to our supplier.",
+            route_id=attempt.route_id,
+            provider_ref=ref[:100],
+            next_poll_at=now + poll_delay(dt.timedelta(0)),
+            dispatch_note="",
+        )
+
+
+def _rejected(order: Order, attempt: DispatchAttempt | None, reason: str) -> Order:
+    with transaction.atomic():
+        if attempt is not None:
+            _attempt_finish(attempt, State.REJECTED, error=reason)
+        return order_reject(order=order, reason=reason)  # DS-12 / DS-15: refunded in full
+
+
+def _note(order: Order, note: str) -> None:
+    Order.objects.filter(pk=order.pk).update(dispatch_note=note[:300])
+
+
+def order_dispatch(*, order_id: int) -> str:
+    """Send a queued order to its first working route, once. Returns what happened; raises
+    RetryLater when it should run again later."""
+    order = Order.objects.select_related("service").get(pk=order_id)
+    if order.status != Status.QUEUED or order.held_at is not None:
+        return "not queued"
+    if order.kind not in DISPATCHED_KINDS:
+        return "handled by staff"
+    open_attempt = order.attempts.filter(state__in=[State.STARTED, State.UNKNOWN]).last()
+    if open_attempt is not None and not _attempt_resolve(order, open_attempt):
+        order.refresh_from_db()
+        return "found upstream" if order.status == Status.SUBMITTED else "unknown"
+    routes = list(routes_for(order.service))
+    if not routes:
+        _note(order, "No supplier route for this service: complete it by hand.")
+        return "no route"
+    for route in routes:  # one round through every route, in priority order
+        try:
+            attempt = DispatchAttempt.objects.create(
+                order=order, route=route, key=f"o{order.pk}-a{order.attempts.count() + 1}"
+            )  # committed before the call (autocommit): a crash leaves this trace
+        except IntegrityError:
+            return "busy"  # another run is dispatching this order right now
+        provider = provider_for(route.connection)
+        try:
+            outcome = provider.place(_request_for(order, route, attempt.key))
+        except ProviderTimeout as exc:
+            _attempt_finish(attempt, State.UNKNOWN, error=str(exc))
+            _note(order, "The supplier did not answer in time; looking the order up.")
+            raise RetryLater(str(exc)) from exc
+        except ProviderFault as exc:
+            log.warning("order %s: route %s faulted: %s", order.pk, route.pk, exc)
+            _attempt_finish(attempt, State.FAULT, error=str(exc))
+            continue  # failover to the next route
+        if isinstance(outcome, Submitted):
+            _submitted(order, attempt, outcome.ref)
+            return "submitted"
+        _rejected(order, attempt, outcome.reason)
+        return "rejected"
+    _note(order, "Every supplier failed; retrying.")
+    raise RetryLater("every route faulted")
+
+
+def _attempt_resolve(order: Order, attempt: DispatchAttempt) -> bool:
+    """An earlier attempt may have reached the provider: look it up by its key. Returns True
+    when it certainly did not (so a new attempt may go out); never places it again itself."""
+    if attempt.route is None:
+        _attempt_finish(attempt, State.FAULT, error="route deleted")
+        return True
+    connection = attempt.route.connection
+    in_flight = attempt.created_at + dt.timedelta(seconds=connection.timeout_seconds + 30)
+    if attempt.state == State.STARTED and timezone.now() < in_flight:
+        raise RetryLater("an attempt is still in flight")
+    provider = provider_for(connection)
+    try:
+        found = provider.lookup(attempt.key)
+    except ProviderError as exc:
+        if attempt.state == State.STARTED:
+            _attempt_finish(attempt, State.UNKNOWN, error=f"worker stopped mid-call; {exc}")
+        _note(order, "Outcome unknown at the supplier; still looking it up.")
+        raise RetryLater(f"lookup failed: {exc}") from exc
+    if isinstance(found, Submitted):
+        _submitted(order, attempt, found.ref)
+        return False
+    if not provider.supports_lookup:
+        # "Not found" from this provider does not prove it never got the order: a person
+        # checks at the supplier, then completes or rejects it by hand. Never sent twice.
+        if attempt.state == State.STARTED:
+            _attempt_finish(attempt, State.UNKNOWN, error="worker stopped mid-call")
+        _note(order, "Outcome unknown at the supplier: check there, then complete or reject.")
+        return False
+    _attempt_finish(attempt, State.FAULT, error="never reached the supplier")
+    return True
+
+
+def order_poll(*, order_id: int) -> str:
+    """Ask the provider how a sent order is doing and apply the outcome once."""
+    order = Order.objects.select_related("route__connection", "service").get(pk=order_id)
+    if order.status not in (Status.SUBMITTED, Status.IN_PROCESS) or order.route is None:
+        return "not polled"
+    provider = provider_for(order.route.connection)
+    now = timezone.now()
+    try:
+        outcome = provider.poll(order.provider_ref)
+    except ProviderError as exc:
+        Order.objects.filter(pk=order.pk).update(
+            next_poll_at=now + poll_delay(now - order.placed_at), polls=order.polls + 1
+        )
+        return f"poll failed: {exc}"
+    try:
+        if isinstance(outcome, Completed):
+            if order.held_at is not None:
+                return "held"
+            try:
+                order_complete(order=order, code=outcome.code, result=outcome.result)
+            except OrderError:
+                # Completed upstream with nothing to deliver: "result unavailable" (DS-15).
+                order_reject(order=order, reason="The supplier returned no result.")
+                return "rejected"
+            return "completed"
+        if isinstance(outcome, Rejected):
+            order_reject(order=order, reason=outcome.reason)
+            return "rejected"
+    except IllegalTransition:
+        return "moved meanwhile"
+    if isinstance(outcome, Pending) and order.status == Status.SUBMITTED:
+        try:
+            order = order_transition(order=order, to=Status.IN_PROCESS, message="In process.")
+        except IllegalTransition:
+            return "moved meanwhile"
+    Order.objects.filter(pk=order.pk).update(
+        next_poll_at=now + poll_delay(now - order.placed_at), polls=order.polls + 1
+    )
+    return "pending"
+
+
+def orders_due_for_poll(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Order.objects.filter(
+            status__in=[Status.SUBMITTED, Status.IN_PROCESS], next_poll_at__lte=now
+        )
+        .order_by("next_poll_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def orders_lost_in_queue(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
+    """Queued orders with no dispatch for a while: their task was lost (or is retrying)."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(minutes=2)
+    return list(
+        Order.objects.filter(
+            status=Status.QUEUED,
+            held_at__isnull=True,
+            kind__in=list(DISPATCHED_KINDS),
+            updated_at__lt=stale,
+        )
+        .exclude(dispatch_note__startswith="No supplier route")
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )

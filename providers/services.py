@@ -1,0 +1,170 @@
+"""Writes about providers: importing a supplier's service list as routes, and balance checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Service
+
+from .base import AccountInfo, RemoteService
+from .models import ProviderConnection, ServiceRoute
+from .registry import provider_for
+
+log = logging.getLogger(__name__)
+ALERT_EVERY = dt.timedelta(days=1)
+
+
+@dataclass
+class RouteImportReport:
+    created: list[ServiceRoute] = field(default_factory=list)
+    updated: list[ServiceRoute] = field(default_factory=list)
+    unchanged: list[ServiceRoute] = field(default_factory=list)
+    unmatched: list[RemoteService] = field(default_factory=list)
+    remote_count: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.remote_count} remote services: {len(self.created)} routes created, "
+            f"{len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.unmatched)} not matched to a service of ours"
+        )
+
+
+def _mapped_service(value, services: dict[int, Service], by_slug: dict[str, Service]):
+    if isinstance(value, Service):
+        return services.get(value.pk)  # another storefront's service is not ours to route
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return services.get(int(value))
+    return by_slug.get(str(value))
+
+
+def routes_import_from_supplier(
+    *, connection: ProviderConnection, service_map: dict | None = None
+) -> RouteImportReport:
+    """Read the supplier's service list and make a route for each remote service that matches a
+    service of the connection's storefront: by ``service_map`` (remote id → Service, service pk
+    or slug) where given, else by exact name. Existing routes get the remote name and cost
+    refreshed; nothing is created for unmatched remote services. Raises ProviderError when the
+    list cannot be read (nothing is written then)."""
+    remote_services = provider_for(connection).list_services()
+    ours = list(Service.objects.filter(storefront_id=connection.storefront_id))
+    by_pk = {s.pk: s for s in ours}
+    by_slug = {s.slug: s for s in ours}
+    by_name: dict[str, list[Service]] = {}
+    for service in ours:
+        by_name.setdefault(service.name.strip(), []).append(service)
+
+    report = RouteImportReport(remote_count=len(remote_services))
+    with transaction.atomic():
+        existing = {
+            (r.service_id, r.remote_service_id): r
+            for r in ServiceRoute.objects.select_for_update().filter(connection=connection)
+        }
+        for remote in remote_services:
+            if service_map is not None and remote.remote_id in service_map:
+                target = _mapped_service(service_map[remote.remote_id], by_pk, by_slug)
+                matches = [target] if target is not None else []
+            else:
+                matches = by_name.get(remote.name.strip(), [])
+            if not matches:
+                report.unmatched.append(remote)
+                continue
+            for service in matches:
+                route = existing.get((service.pk, remote.remote_id))
+                name, cost = remote.name[:200], Decimal(remote.price).quantize(Decimal("0.01"))
+                if route is None:
+                    route = ServiceRoute.objects.create(
+                        service=service,
+                        connection=connection,
+                        remote_service_id=remote.remote_id,
+                        remote_name=name,
+                        cost=cost,
+                    )
+                    existing[(service.pk, remote.remote_id)] = route
+                    report.created.append(route)
+                elif route.remote_name != name or route.cost != cost:
+                    route.remote_name, route.cost = name, cost
+                    route.save(update_fields=["remote_name", "cost"])
+                    report.updated.append(route)
+                else:
+                    report.unchanged.append(route)
+    return report
+
+
+@dataclass
+class BalanceCheck:
+    """What a balance check found. Truthy when the balance is below the connection's alert level."""
+
+    info: AccountInfo
+    below: bool
+    alerted: bool
+
+    def __bool__(self) -> bool:
+        return self.below
+
+
+def connection_balance_check(*, connection: ProviderConnection) -> BalanceCheck:
+    """Ask the provider for our balance, keep it on the connection, and when it is below
+    ``low_balance_alert`` email the storefront's staff and the site admins — at most once a day
+    per connection. Raises ProviderError when the provider cannot answer (nothing is stored)."""
+    info = provider_for(connection).account_balance()
+    connection.last_balance = Decimal(info.credit).quantize(Decimal("0.01"))
+    connection.last_balance_at = timezone.now()
+    ProviderConnection.objects.filter(pk=connection.pk).update(
+        last_balance=connection.last_balance, last_balance_at=connection.last_balance_at
+    )
+    below = connection.last_balance < connection.low_balance_alert
+    alerted = False
+    if below:
+        # A conditional update: of two checks at once, one sends the alert; at most once a day.
+        now, before = connection.last_balance_at, connection.low_balance_alerted_at
+        alerted = bool(
+            ProviderConnection.objects.filter(pk=connection.pk)
+            .filter(
+                Q(low_balance_alerted_at__isnull=True)
+                | Q(low_balance_alerted_at__lte=now - ALERT_EVERY)
+            )
+            .update(low_balance_alerted_at=now)
+        )
+        if alerted:
+            try:
+                _low_balance_alert_send(connection, info)
+            except Exception:
+                # Not sent: let the next check try again.
+                ProviderConnection.objects.filter(pk=connection.pk).update(
+                    low_balance_alerted_at=before
+                )
+                raise
+            connection.low_balance_alerted_at = now
+    return BalanceCheck(info=info, below=below, alerted=alerted)
+
+
+def _low_balance_alert_send(connection: ProviderConnection, info: AccountInfo) -> None:
+    storefront = connection.storefront
+    currency = f" {info.currency}" if info.currency else ""
+    subject = f"[{storefront.display_name}] Low balance with supplier {connection.name}"
+    body = (
+        f"Our balance with the supplier {connection.name} is {connection.last_balance}{currency}, "
+        f"below the alert level of {connection.low_balance_alert}.\n\n"
+        "Orders routed to this supplier fail over to other routes (or wait) once the credit runs "
+        "out. Top up the account with the supplier.\n"
+    )
+    staff = list(
+        get_user_model()
+        .objects.filter(storefront=storefront, is_staff=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if staff:
+        mail.send_mail(subject, body, None, staff, fail_silently=False)
+    mail.mail_admins(subject, body, fail_silently=True)
+    log.warning("low balance with %s (storefront %s): %s", connection, storefront.slug, info.credit)

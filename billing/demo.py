@@ -6,7 +6,7 @@ from django.db import transaction
 
 from .exchange import DemoRatesBackend
 from .models import CreditPackage, Payment
-from .services import payment_fulfil, payment_start
+from .services import payment_fulfil, payment_start, wallet_get_or_create
 
 # POLICY.md: 50 / 100 / 250 / 500 credits with 0 / 3 / 5 / 8 % bonus; 1 credit = 1 EUR.
 RESELLER_PACKAGES = [
@@ -56,3 +56,24 @@ def demo_topup_seed(customer) -> Payment:
         amount=None if package else DEMO_TOPUP,
     )
     return payment_fulfil(payment_id=payment.pk, gateway_payment_id=f"test_{payment.pk}")
+
+
+def demo_credit_seed(customer, minimum: Decimal) -> None:
+    """Top a demo account up with test payments (biggest package, or the largest free amount)
+    until its balance is at least ``minimum``."""
+    storefront = customer.storefront
+    wallet = wallet_get_or_create(user=customer)
+    package = None
+    if storefront.topup_mode == storefront.TopUpMode.PACKAGES:
+        package = CreditPackage.objects.filter(storefront=storefront, is_active=True).order_by(
+            "-price"
+        )[0]
+    while wallet.balance < minimum:
+        payment = payment_start(
+            user=customer,
+            gateway=Payment.Gateway.LOCAL,
+            package=package,
+            amount=None if package else storefront.topup_max_amount,
+        )
+        payment_fulfil(payment_id=payment.pk, gateway_payment_id=f"test_{payment.pk}")
+        wallet.refresh_from_db()

@@ -281,8 +281,10 @@ class DhruClient(Provider):
         parameter_encoding: str = "xml",
         timeout: float = 20,
         session: requests.Session | None = None,
+        host_header: str = "",
     ):
         self.url = endpoint_for(base_url)
+        self.host_header = host_header
         self.username = username
         self.api_key = api_key
         self.parameter_encoding = parameter_encoding
@@ -297,6 +299,7 @@ class DhruClient(Provider):
             api_key=connection.api_key,
             parameter_encoding=connection.parameter_encoding,
             timeout=connection.timeout_seconds,
+            host_header=connection.host_header,
         )
 
     # --- the wire ----------------------------------------------------------------------------
@@ -305,6 +308,12 @@ class DhruClient(Provider):
         if bulk or self.parameter_encoding == "base64_json":
             return b64json(params)
         return xml_parameters(params)
+
+    def _headers(self) -> dict:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if self.host_header:
+            headers["Host"] = self.host_header  # a supplier reached by address, named by host
+        return headers
 
     def call(self, action: str, params: dict | None = None, *, bulk: bool = False) -> dict:
         """POST one action; the decoded reply object. Raises ProviderTimeout, ProviderFault,
@@ -324,7 +333,7 @@ class DhruClient(Provider):
                 data=data,
                 timeout=(self.timeout, self.timeout),
                 allow_redirects=False,
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                headers=self._headers(),
             )
         except requests.ConnectTimeout as exc:
             raise ProviderFault(

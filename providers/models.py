@@ -29,6 +29,12 @@ class ProviderConnection(models.Model):
     base_url = models.URLField(
         blank=True, help_text="e.g. https://supplier.example.com/ (api/index.php is added)"
     )
+    host_header = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text="Send this Host header (a supplier reached by IP address that serves several "
+        "sites, e.g. the demo's doctorsim.localhost on 127.0.0.1)",
+    )
     username = models.CharField(max_length=120, blank=True)
     api_key_env = models.CharField(
         max_length=100,

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p var/log
+# Secrets the demo seed made (the retail demo's API key at the reseller demo): environment only.
+if [ -f var/demo.env ]; then set -a; . var/demo.env; set +a; fi
 
 pids=()
 cleanup() {

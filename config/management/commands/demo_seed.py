@@ -3,13 +3,24 @@
 It lives in ``config`` because it seeds every app; each app keeps its own seeding functions.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import account_create_verified
-from billing.demo import demo_packages_seed, demo_rates_load, demo_topup_seed
+from accounts.api_keys import api_key_authenticate, api_key_create
+from accounts.services import account_create_verified, terms_acceptance_record
+from billing.demo import demo_credit_seed, demo_packages_seed, demo_rates_load, demo_topup_seed
 from catalog.demo import demo_catalog_seed
+from providers.demo import (
+    DEMO_UPSTREAM_EMAIL,
+    DEMO_UPSTREAM_KEY_ENV,
+    demo_dhru_upstream_seed,
+    demo_sandbox_seed,
+)
 from storefronts.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_STOREFRONTS, DEMO_SUPERUSER
+from storefronts.models import Storefront
+from storefronts.selectors import terms_current
 from storefronts.services import storefront_upsert, terms_version_publish
 
 
@@ -47,4 +58,40 @@ class Command(BaseCommand):
         account_create_verified(
             storefront=None, email=DEMO_SUPERUSER, password=DEMO_PASSWORD, is_superuser=True
         )
+        self._supply_chain()
         self.stdout.write(self.style.SUCCESS("Demo storefronts are ready."))
+
+    def _supply_chain(self):
+        """Retail buys from the reseller over its DHRU endpoint; the reseller from the sandbox."""
+        retail = Storefront.objects.get(slug="imeiserver")
+        reseller = Storefront.objects.get(slug="doctorsim")
+        demo_sandbox_seed(reseller)
+        upstream = account_create_verified(
+            storefront=reseller, email=DEMO_UPSTREAM_EMAIL, password=DEMO_PASSWORD
+        )
+        terms_acceptance_record(
+            user=upstream, terms_version=terms_current(reseller), ip_address=None
+        )
+        demo_credit_seed(upstream, minimum=Decimal("1000"))
+        env_file = settings.VAR_DIR / "demo.env"
+        key = _env_file_read(env_file).get(DEMO_UPSTREAM_KEY_ENV, "")
+        if api_key_authenticate(storefront=reseller, email=DEMO_UPSTREAM_EMAIL, key=key) is None:
+            _row, key = api_key_create(user=upstream, name="imeiserver.localhost upstream (demo)")
+            env_file.write_text(f"{DEMO_UPSTREAM_KEY_ENV}={key}\n")
+            env_file.chmod(0o600)
+        demo_dhru_upstream_seed(
+            storefront=retail,
+            upstream_storefront=reseller,
+            upstream_host="doctorsim.localhost",
+            port=8000,
+        )
+        self.stdout.write(
+            "  Supply chain: imeiserver → doctorsim (DHRU API, key in var/demo.env) → sandbox lab"
+        )
+
+
+def _env_file_read(path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {name.strip(): value.strip() for name, value in pairs}

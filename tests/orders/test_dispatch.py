@@ -10,11 +10,11 @@ import pytest
 
 from billing.audit import ledger_audit
 from billing.models import LedgerEntry
-from orders.dispatch import order_dispatch, order_poll, orders_due_for_poll
+from orders.dispatch import RetryLater, order_dispatch, order_poll, orders_due_for_poll
 from orders.models import DispatchAttempt, Order
 from orders.services import orders_release_due
 from providers.models import ProviderConnection, ServiceRoute
-from tests.orders.conftest import place, service_make
+from tests.orders.conftest import place
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC)
@@ -147,7 +147,7 @@ def test_a_crash_mid_call_is_looked_up_never_sent_twice(funded_retail, unlock_re
     route = sandbox_route(unlock_retail)
     order = place(funded_retail, unlock_retail)
     DispatchAttempt.objects.create(order=order, route=route, key=f"o{order.pk}-a1")
-    with pytest.raises(Exception):  # still in flight: wait
+    with pytest.raises(RetryLater):  # still in flight: wait
         order_dispatch(order_id=order.pk)
     time_machine.move_to(START + dt.timedelta(minutes=5), tick=False)
     assert order_dispatch(order_id=order.pk) == "submitted"

@@ -155,6 +155,99 @@ def openapi_schema(*, server_url: str) -> dict:
                     },
                 }
             },
+            "/webhook": {
+                "get": {
+                    "summary": "Your order-status webhook, its secret and its last deliveries",
+                    "operationId": "getWebhook",
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"webhook": _ref("Webhook")}},
+                            "The webhook",
+                        ),
+                        "401": ERRORS["401"],
+                        "404": _json(_ref("Error"), "No webhook is set"),
+                    },
+                },
+                "put": {
+                    "summary": "Set or change the URL order updates are POSTed to",
+                    "description": (
+                        "A new webhook gets a new signing secret and receives the status changes "
+                        "from then on (not older ones); changing the URL keeps the secret. The "
+                        "URL must be https. See the `orderStatusChanged` webhook for what is sent."
+                    ),
+                    "operationId": "setWebhook",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["url"],
+                                    "properties": {
+                                        "url": {"type": "string", "format": "uri", "maxLength": 500}
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"webhook": _ref("Webhook")}},
+                            "The URL is changed",
+                        ),
+                        "201": _json(
+                            {"type": "object", "properties": {"webhook": _ref("Webhook")}},
+                            "The webhook is set",
+                        ),
+                        "400": _json(_ref("Error"), "Not a valid https URL (code invalid_url)"),
+                        "401": ERRORS["401"],
+                    },
+                },
+                "delete": {
+                    "summary": "Remove the webhook (and its delivery history)",
+                    "operationId": "deleteWebhook",
+                    "responses": {
+                        "204": {"description": "Removed"},
+                        "401": ERRORS["401"],
+                        "404": _json(_ref("Error"), "No webhook is set"),
+                    },
+                },
+            },
+        },
+        "webhooks": {
+            "orderStatusChanged": {
+                "post": {
+                    "summary": "An order of yours changed status",
+                    "description": (
+                        "POSTed to your webhook URL. `X-Unlock-Signature: t=<unix time>,v1=<hex>`"
+                        ": `<hex>` is the HMAC-SHA256, keyed with your webhook's secret, of "
+                        '`"<t>.<raw body>"`. Compare in constant time and refuse an old `t`. '
+                        "Delivery is at least once: ignore an `X-Unlock-Event-Id` you have "
+                        "handled. Answer 2xx within 10 s; otherwise it is sent again after about "
+                        "30 s, 2 min, 10 min, 1 h, 3 h, 6 h and 12 h, then given up."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "X-Unlock-Signature",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "example": "t=1767225600,v1=5f2b…"},
+                        },
+                        {
+                            "name": "X-Unlock-Event-Id",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("WebhookEvent")}},
+                    },
+                    "responses": {"2XX": {"description": "Received"}},
+                    "security": [],
+                }
+            }
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -275,6 +368,93 @@ def openapi_schema(*, server_url: str) -> dict:
                         "placed_at": {"type": "string", "format": "date-time"},
                         "completed_at": {"type": ["string", "null"], "format": "date-time"},
                         "cancel_until": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                },
+                "Webhook": {
+                    "type": "object",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "secret": {"type": "string", "description": "The HMAC signing key"},
+                        "active": {"type": "boolean"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "last_success_at": {"type": ["string", "null"], "format": "date-time"},
+                        "failure_count": {
+                            "type": "integer",
+                            "description": "Failed attempts since the last delivery",
+                        },
+                        "deliveries": {
+                            "type": "array",
+                            "description": "The 20 newest deliveries",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "event_id": {"type": "integer"},
+                                    "order_id": {"type": "integer"},
+                                    "order_status": {"type": "string"},
+                                    "status": {
+                                        "type": "string",
+                                        "enum": ["pending", "delivered", "failed"],
+                                    },
+                                    "attempts": {"type": "integer"},
+                                    "next_attempt_at": {
+                                        "type": ["string", "null"],
+                                        "format": "date-time",
+                                    },
+                                    "delivered_at": {
+                                        "type": ["string", "null"],
+                                        "format": "date-time",
+                                    },
+                                    "response_status": {"type": ["integer", "null"]},
+                                    "last_error": {"type": "string"},
+                                    "created_at": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "WebhookEvent": {
+                    "type": "object",
+                    "required": ["event", "event_id", "order"],
+                    "properties": {
+                        "event": {"type": "string", "enum": ["order.status_changed"]},
+                        "event_id": {"type": "integer"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "previous_status": {"type": ["string", "null"]},
+                        "message": {"type": "string"},
+                        "order": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "number": {"type": "string"},
+                                "reference": {"type": "string"},
+                                "service": {
+                                    "type": "object",
+                                    "properties": {
+                                        "id": {"type": "integer"},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                                "imei": {"type": "string"},
+                                "status": {"type": "string"},
+                                "status_label": {"type": "string"},
+                                "status_code": {
+                                    "type": "integer",
+                                    "enum": [0, 1, 3, 4],
+                                    "description": "0 new, 1 in process, 3 rejected (refunded), 4 done",
+                                },
+                                "price": {"type": "string"},
+                                "currency": {"type": "string"},
+                                "updated_at": {"type": "string", "format": "date-time"},
+                                "code": {"type": "string", "description": "When status_code is 4"},
+                                "result": {"type": ["object", "null"]},
+                                "result_text": {"type": "string"},
+                                "rejection_reason": {
+                                    "type": "string",
+                                    "description": "When status_code is 3",
+                                },
+                            },
+                        },
                     },
                 },
                 "BulkResult": {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import v1, views
+from . import v1, views, webhook_views
 
 urlpatterns = [
     path("api/index.php", views.dhru_endpoint, name="api_dhru"),
@@ -9,4 +9,11 @@ urlpatterns = [
     path("api/v1/balance", v1.balance, name="api_v1_balance"),
     path("api/v1/orders", v1.orders, name="api_v1_orders"),
     path("api/v1/orders/<int:pk>", v1.order_detail, name="api_v1_order"),
+    path("api/v1/webhook", v1.webhook, name="api_v1_webhook"),
+    path("account/webhook/", webhook_views.webhook_page, name="account_webhook"),
+    path(
+        "account/webhook/deliveries/<int:pk>/retry/",
+        webhook_views.webhook_delivery_retry_view,
+        name="account_webhook_delivery_retry",
+    ),
 ]

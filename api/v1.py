@@ -1,4 +1,5 @@
-"""The JSON API under ``/api/v1/``: services, balance, place one or many orders, read orders.
+"""The JSON API under ``/api/v1/``: services, balance, place one or many orders, read orders,
+and the order-status webhook (``api/webhooks.py``).
 
 ``Authorization: Bearer <key>`` with a key from the account page. Errors are
 ``{"error": {"code": …, "message": …}}`` with a 4xx status; never a 500 page.
@@ -12,7 +13,7 @@ import logging
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.api_keys import api_key_authenticate_bearer
@@ -26,7 +27,7 @@ from orders.exceptions import (
     VerificationRequired,
 )
 
-from . import services
+from . import services, webhooks
 from .dhru import MAX_BULK, DhruError, NotFound
 from .openapi import openapi_schema
 from .views import error_message
@@ -185,6 +186,33 @@ def order_detail(request, user, pk: int):
     if not found:
         raise ApiError(404, "not_found", "Order not found.")
     return JsonResponse({"order": services.order_json(found[0])})
+
+
+@api_view("GET", "PUT", "DELETE")
+def webhook(request, user):
+    """The account's order-status webhook: read it, set the URL (``{"url": …}``), remove it."""
+    if request.method == "DELETE":
+        if not webhooks.webhook_endpoint_remove(user=user):
+            raise ApiError(404, "not_found", "No webhook is set.")
+        return HttpResponse(status=204)
+    if request.method == "PUT":
+        data = _json_body(request)
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            raise ApiError(400, "bad_request", 'Send {"url": "https://…"}.')
+        created = webhooks.webhook_endpoint_of(user=user) is None
+        try:
+            endpoint = webhooks.webhook_endpoint_set(user=user, url=data["url"])
+        except webhooks.WebhookError as exc:
+            raise ApiError(400, "invalid_url", str(exc)) from exc
+        body = webhooks.webhook_json(
+            endpoint, webhooks.webhook_deliveries_recent(endpoint=endpoint)
+        )
+        return JsonResponse({"webhook": body}, status=201 if created else 200)
+    endpoint = webhooks.webhook_endpoint_of(user=user)
+    if endpoint is None:
+        raise ApiError(404, "not_found", "No webhook is set.")
+    body = webhooks.webhook_json(endpoint, webhooks.webhook_deliveries_recent(endpoint=endpoint))
+    return JsonResponse({"webhook": body})
 
 
 def openapi(request):

@@ -8,6 +8,7 @@ no demo tools) and refuses to start without a real ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -162,6 +163,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
     }
+else:
+    # Redis: extra kombu transport options as JSON, e.g. '{"visibility_timeout": 3600}' (the
+    # default: a task taken by a worker that died unseen is given to another after an hour; keep
+    # it above the longest retry countdown, 10 minutes, or retries are delivered twice). The
+    # worker tests set seconds, and a key prefix of their own.
+    CELERY_BROKER_TRANSPORT_OPTIONS = json.loads(
+        os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS", "") or "{}"
+    )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -187,6 +196,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "providers-balance-check": {
         "task": "providers.tasks.connections_balance_check",
         "schedule": crontab(minute=20),
+    },
+    "webhooks-enqueue-and-send": {
+        "task": "api.tasks.webhooks_enqueue_and_send",
+        "schedule": 30.0,
     },
     "exchange-rates-daily": {
         "task": "billing.tasks.exchange_rates_update",

@@ -63,7 +63,8 @@ def test_fresh_sqlite_migrate_seed_and_serve(tmp_path):
     # The demo's money went through the real payment path: the audit is clean...
     audit = run(["manage.py", "ledger_audit"], env)
     assert audit.returncode == 0, audit.stderr
-    assert "ledger audit OK: 2 wallets, 2 payments checked" in audit.stdout
+    # Two demo customers and the retail demo's upstream account at the reseller demo.
+    assert "ledger audit OK: 3 wallets, 4 payments checked" in audit.stdout
     # ...and exits non-zero once a balance is tampered with behind the ledger's back.
     import sqlite3
 

@@ -147,10 +147,25 @@ def test_openapi_schema(retail_client, retail):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert schema["servers"][0]["url"] == "http://imeiserver.localhost/api/v1"
-    assert set(schema["paths"]) == {"/services", "/balance", "/orders", "/orders/{id}"}
+    assert set(schema["paths"]) == {
+        "/services",
+        "/balance",
+        "/orders",
+        "/orders/{id}",
+        "/webhook",
+    }
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     # Every $ref resolves.
     text = json.dumps(schema)
-    for name in ("Error", "Balance", "Service", "OrderRequest", "Order", "BulkResult"):
+    for name in (
+        "Error",
+        "Balance",
+        "Service",
+        "OrderRequest",
+        "Order",
+        "BulkResult",
+        "Webhook",
+        "WebhookEvent",
+    ):
         assert f"#/components/schemas/{name}" in text
         assert name in schema["components"]["schemas"]

@@ -1,0 +1,502 @@
+"""Signed order-status webhooks for resellers.
+
+A customer sets one URL (on the account page ``/account/webhook/`` or ``PUT /api/v1/webhook``).
+From then on, each change of status of their orders at this storefront is POSTed to it as JSON::
+
+    {"event": "order.status_changed", "event_id": 123, "created_at": "…",
+     "previous_status": "queued" | null, "message": "…",
+     "order": {"id", "number", "reference", "service": {"id", "name"}, "imei", "status",
+               "status_label", "status_code", "price", "currency", "updated_at",
+               "code", "result", "result_text"  (when completed; status_code 4),
+               "rejection_reason"               (when rejected, cancelled or refused; 3)}}
+
+``status_code`` is the DHRU order STATUS the API speaks: 0 new, 1 in process, 3 rejected
+(refunded), 4 available. Events from before the URL was set are not sent.
+
+Headers:
+
+- ``X-Unlock-Event-Id``: the event's id. Delivery is *at least once* (a lost reply makes us send
+  again), so keep the ids you have handled and ignore repeats.
+- ``X-Unlock-Signature: t=<unix time>,v1=<hex>``: ``<hex>`` is the HMAC-SHA256, keyed with the
+  endpoint's secret, of ``"<t>.<raw body>"``.
+
+How to verify: take the raw request body (bytes, before any JSON parsing), recompute the HMAC of
+``t + "." + body`` with your secret, compare it with ``v1`` in constant time, and refuse a ``t``
+more than a few minutes away from your clock (that stops replays)::
+
+    import hashlib, hmac, time
+
+    def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        signed = parts["t"].encode() + b"." + body
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        fresh = abs(time.time() - int(parts["t"])) <= tolerance
+        return fresh and hmac.compare_digest(expected, parts["v1"])
+
+Answer with any 2xx within 10 seconds. Anything else (another status, a redirect, a timeout, no
+connection) is a failure, tried again after about 30 s, 2 min, 10 min, 1 h, 3 h, 6 h and 12 h
+(with jitter); after the 8th failed attempt the delivery is given up (it can be sent again from the
+account page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import secrets
+import socket
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import User
+from orders.models import Order, OrderEvent, Status
+
+from .models import WebhookDelivery, WebhookEndpoint
+from .services import STATUS_CODES, order_status_item
+
+log = logging.getLogger(__name__)
+
+EVENT_NAME = "order.status_changed"
+SIGNATURE_HEADER = "X-Unlock-Signature"
+EVENT_ID_HEADER = "X-Unlock-Event-Id"
+USER_AGENT = "UnlockShop-Webhooks/1.0"
+TIMEOUT_SECONDS = 10
+URL_MAX = 500
+SECRET_PREFIX = "whsec_"
+
+# Delay after failed attempt n (1-based); the MAX_ATTEMPTS-th failure gives up.
+BACKOFF_SECONDS = (30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+JITTER = (0.8, 1.2)
+
+SEND_LEASE = dt.timedelta(minutes=2)  # a claimed attempt whose worker died is retried after this
+QUEUE_LEASE = dt.timedelta(minutes=5)  # a queued send task that never ran is queued again
+SCAN_OVERLAP = dt.timedelta(minutes=10)  # events committed late by a long transaction
+ENQUEUE_BATCH = 2000
+DUE_BATCH = 500
+RECENT_DELIVERIES = 20
+
+
+class WebhookError(Exception):
+    """A webhook cannot be set or changed; the message is safe to show."""
+
+
+# --- the endpoint -------------------------------------------------------------------------------
+
+
+def _is_local_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_private_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return not ip.is_global or ip.is_multicast
+
+
+def _is_private_host(host: str) -> bool:
+    if _is_local_host(host):
+        return True
+    try:
+        return _is_private_address(host)
+    except ValueError:
+        return False  # a name: checked against what it resolves to when sending
+
+
+def webhook_url_clean(url: str) -> str:
+    """The URL, or WebhookError: https only in production (and a public host); http is allowed
+    in development when DEBUG is on or for localhost."""
+    url = (url or "").strip()
+    if not url:
+        raise WebhookError("Enter the URL to send order updates to.")
+    if len(url) > URL_MAX:
+        raise WebhookError(f"The URL is too long: up to {URL_MAX} characters.")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        raise WebhookError("Enter a full URL, like https://example.com/unlock-webhook.") from exc
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    production = getattr(settings, "PRODUCTION", False)
+    if parts.scheme != "https" and (production or not (settings.DEBUG or _is_local_host(host))):
+        raise WebhookError("The URL must start with https://.")
+    if production and _is_private_host(host):
+        raise WebhookError("The URL must be a public address on the internet.")
+    return url
+
+
+def _new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def webhook_endpoint_of(*, user: User) -> WebhookEndpoint | None:
+    if user.storefront_id is None:
+        return None
+    return WebhookEndpoint.objects.filter(user=user, storefront_id=user.storefront_id).first()
+
+
+@transaction.atomic
+def webhook_endpoint_set(*, user: User, url: str) -> WebhookEndpoint:
+    """Set (or change) the account's webhook URL. A new endpoint gets a new secret and receives
+    the status changes from now on; changing the URL keeps the secret and pending deliveries."""
+    if user.storefront_id is None:
+        raise WebhookError("Platform operators have no webhooks; use a customer account.")
+    if not user.is_active or user.closed_at or user.suspended_at:
+        raise WebhookError("This account cannot use the API.")
+    url = webhook_url_clean(url)
+    now = timezone.now()
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(user=user).first()
+    if endpoint is None:
+        try:
+            with transaction.atomic():
+                return WebhookEndpoint.objects.create(
+                    user=user,
+                    storefront_id=user.storefront_id,
+                    url=url,
+                    secret=_new_secret(),
+                    cursor=now,
+                )
+        except IntegrityError:  # set twice at once: the first one made it
+            endpoint = WebhookEndpoint.objects.select_for_update().get(user=user)
+    endpoint.url = url
+    fields = ["url"]
+    if not endpoint.is_active:  # switched back on: no backlog from the time it was off
+        endpoint.is_active, endpoint.cursor = True, now
+        fields += ["is_active", "cursor"]
+    endpoint.save(update_fields=fields)
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_remove(*, user: User) -> bool:
+    """Stop sending: delete the endpoint and its deliveries. False when there was none."""
+    deleted, _ = WebhookEndpoint.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def webhook_deliveries_recent(*, endpoint: WebhookEndpoint, limit: int = RECENT_DELIVERIES):
+    return list(endpoint.deliveries.order_by("-created_at", "-pk")[:limit])
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, user: User, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again soon, with a fresh set of attempts (the account page's button).
+    Another account's delivery raises WebhookDelivery.DoesNotExist."""
+    delivery = (
+        WebhookDelivery.objects.select_for_update()
+        .filter(endpoint__user=user, endpoint__storefront_id=user.storefront_id)
+        .get(pk=delivery_id)
+    )
+    if delivery.status == WebhookDelivery.Status.DELIVERED:
+        raise WebhookError("This update was delivered already.")
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.queued_at = None
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "queued_at"])
+    return delivery
+
+
+# --- what is sent -------------------------------------------------------------------------------
+
+
+def webhook_payload(*, event: OrderEvent, order: Order) -> dict:
+    """The body for one status change (a snapshot, sent the same on every attempt)."""
+    status = event.to_status
+    status_code = STATUS_CODES.get(status, 0)
+    data = {
+        "id": order.pk,
+        "number": order.number,
+        "reference": order.customer_reference,
+        "service": {"id": order.service_id, "name": order.service_name},
+        "imei": order.imei,
+        "status": status,
+        "status_label": Status(status).label,
+        "status_code": status_code,
+        "price": f"{order.price:.2f}",
+        "currency": order.currency,
+        "updated_at": event.created_at.isoformat(),
+    }
+    if status_code == 4:
+        data["code"] = order.result_code
+        data["result"] = order.result or None
+        data["result_text"] = order_status_item(order)["CODE"]
+    elif status_code == 3:
+        data["rejection_reason"] = order.rejection_reason
+    return {
+        "event": EVENT_NAME,
+        "event_id": event.pk,
+        "created_at": event.created_at.isoformat(),
+        "previous_status": event.from_status or None,
+        "message": event.message,
+        "order": data,
+    }
+
+
+def webhook_body(payload: dict) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def webhook_signature(*, secret: str, body: bytes, timestamp: int) -> str:
+    """The ``X-Unlock-Signature`` header for ``body`` sent at ``timestamp``."""
+    signed = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def webhook_signature_verify(
+    *, secret: str, body: bytes, header: str, tolerance: int = 300, now: float | None = None
+) -> bool:
+    """What a receiver does (see the module docstring): True if ``header`` signs ``body``."""
+    try:
+        parts = dict(item.split("=", 1) for item in (header or "").split(","))
+        timestamp = int(parts["t"])
+        given = parts["v1"]
+    except (KeyError, ValueError):
+        return False
+    now = timezone.now().timestamp() if now is None else now
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = webhook_signature(secret=secret, body=body, timestamp=timestamp)
+    return hmac.compare_digest(expected.rsplit("=", 1)[1], given)
+
+
+# --- finding what to send -----------------------------------------------------------------------
+
+
+def webhook_deliveries_enqueue(*, since: dt.datetime | None = None) -> int:
+    """One pending delivery per (active endpoint, status change of its account's orders) not yet
+    enqueued, for changes after the endpoint was made. Without ``since`` it looks from each
+    endpoint's cursor (the last scan, minus an overlap for late commits); idempotent either way
+    (the unique constraint, and the scan skips pairs already enqueued). Returns how many."""
+    now = timezone.now()
+    rel = "order__user__webhook_endpoints__"
+    lookups = {
+        "to_status__gt": "",
+        f"{rel}is_active": True,
+        f"{rel}storefront_id": F("storefront_id"),
+        f"{rel}created_at__lt": F("created_at"),
+    }
+    if since is None:
+        lookups[f"{rel}cursor__lte"] = F("created_at")
+    else:
+        lookups["created_at__gte"] = since
+    already = WebhookDelivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"), event=OuterRef("pk")
+    )
+    events = list(
+        OrderEvent.objects.filter(**lookups)
+        .annotate(endpoint_id=F(f"{rel}id"))
+        .filter(~Exists(already))
+        .select_related("order")
+        .order_by("created_at", "pk")[:ENQUEUE_BATCH]
+    )
+    rows = [
+        WebhookDelivery(
+            endpoint_id=event.endpoint_id,
+            order_id=event.order_id,
+            event=event,
+            payload=webhook_payload(event=event, order=event.order),
+            next_attempt_at=now,
+        )
+        for event in events
+    ]
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    if since is None and len(events) < ENQUEUE_BATCH:
+        # Everything up to now is enqueued; the next scan starts a little before now.
+        cursor = now - SCAN_OVERLAP
+        WebhookEndpoint.objects.filter(is_active=True, cursor__lt=cursor).update(cursor=cursor)
+    return len(rows)
+
+
+def webhook_deliveries_due(*, limit: int = DUE_BATCH) -> list[int]:
+    """Ids of pending deliveries whose time has come and that are not already queued; they are
+    marked queued (for QUEUE_LEASE), so a backlog does not pile up copies of the same task."""
+    now = timezone.now()
+    ids = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at__lte=now,
+            endpoint__is_active=True,
+        )
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - QUEUE_LEASE))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        WebhookDelivery.objects.filter(pk__in=ids).update(queued_at=now)
+    return ids
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+def webhook_backoff(attempt: int) -> dt.timedelta:
+    """How long after failed attempt ``attempt`` (1-based) to try again, with jitter."""
+    base = BACKOFF_SECONDS[min(max(attempt, 1), len(BACKOFF_SECONDS)) - 1]
+    return dt.timedelta(seconds=base * random.uniform(*JITTER))
+
+
+def _resolves_to_private(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False  # requests reports the failure to connect
+    return any(_is_private_address(info[4][0]) for info in infos)
+
+
+def _post(endpoint: WebhookEndpoint, body: bytes, event_id) -> tuple[bool, int | None, str]:
+    """POST once: (delivered, HTTP status, error)."""
+    if getattr(settings, "PRODUCTION", False):
+        host = (urlsplit(endpoint.url).hostname or "").lower()
+        if _is_private_host(host) or _resolves_to_private(host):
+            return False, None, "Refused: the URL points to a private address."
+    timestamp = int(timezone.now().timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: webhook_signature(secret=endpoint.secret, body=body, timestamp=timestamp),
+        EVENT_ID_HEADER: str(event_id),
+    }
+    try:
+        response = requests.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+            stream=True,  # the reply's body is never read
+        )
+        response.close()
+    except requests.Timeout:
+        return False, None, f"No answer within {TIMEOUT_SECONDS} seconds."
+    except requests.ConnectionError as exc:
+        return False, None, f"Could not connect: {exc}"[:300]
+    except requests.RequestException as exc:
+        return False, None, f"{type(exc).__name__}: {exc}"[:300]
+    if 200 <= response.status_code < 300:
+        return True, response.status_code, ""
+    return (
+        False,
+        response.status_code,
+        f"HTTP {response.status_code} {response.reason or ''}"[:300].strip(),
+    )
+
+
+def _send(delivery_id: int) -> str:
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:
+        return "missing"
+    if delivery.status != WebhookDelivery.Status.PENDING:
+        return delivery.status
+    endpoint = delivery.endpoint
+    if not endpoint.is_active:
+        return "inactive"
+    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+        return "not_due"
+    attempt = delivery.attempts + 1
+    # Claim this attempt (compare-and-set): a second copy of the task, or a second worker, finds
+    # the attempt taken and does nothing. A worker that dies here leaves next_attempt_at at the
+    # end of the lease, when the beat queues it again.
+    claimed = (
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(attempts=attempt, next_attempt_at=now + SEND_LEASE, queued_at=None)
+    )
+    if not claimed:
+        return "busy"
+    ok, status_code, error = _post(endpoint, webhook_body(delivery.payload), delivery.event_id)
+    done = timezone.now()
+    mine = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=attempt)
+    if ok:
+        mine.update(
+            status=WebhookDelivery.Status.DELIVERED,
+            delivered_at=done,
+            next_attempt_at=None,
+            response_status=status_code,
+            last_error="",
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_success_at=done, failure_count=0)
+        return "delivered"
+    if attempt >= MAX_ATTEMPTS:
+        mine.update(
+            status=WebhookDelivery.Status.FAILED,
+            next_attempt_at=None,
+            response_status=status_code,
+            last_error=error,
+        )
+        outcome = "failed"
+    else:
+        mine.update(
+            next_attempt_at=done + webhook_backoff(attempt),
+            response_status=status_code,
+            last_error=error,
+        )
+        outcome = "retry"
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failure_count=F("failure_count") + 1)
+    log.info("webhook delivery %s attempt %s: %s", delivery.pk, attempt, error)
+    return outcome
+
+
+def webhook_delivery_send(*, delivery_id: int) -> str:
+    """Send one delivery if it is due: 2xx → delivered; otherwise the next attempt is scheduled
+    with backoff, or the delivery is given up after MAX_ATTEMPTS. Never raises; returns what
+    happened ("delivered", "retry", "failed", or why nothing was sent)."""
+    try:
+        return _send(delivery_id)
+    except Exception:  # noqa: BLE001 - a receiver's trouble must never break the caller
+        log.exception("webhook delivery %s could not be sent", delivery_id)
+        return "error"
+
+
+def webhook_json(endpoint: WebhookEndpoint, deliveries: list[WebhookDelivery]) -> dict:
+    """The endpoint and its recent deliveries as the JSON API shows them."""
+
+    def when(value):
+        return value.isoformat() if value else None
+
+    return {
+        "url": endpoint.url,
+        "secret": endpoint.secret,
+        "active": endpoint.is_active,
+        "created_at": when(endpoint.created_at),
+        "last_success_at": when(endpoint.last_success_at),
+        "failure_count": endpoint.failure_count,
+        "deliveries": [
+            {
+                "id": d.pk,
+                "event_id": d.event_id,
+                "order_id": d.order_id,
+                "order_status": (d.payload.get("order") or {}).get("status"),
+                "status": d.status,
+                "attempts": d.attempts,
+                "next_attempt_at": when(d.next_attempt_at)
+                if d.status == WebhookDelivery.Status.PENDING
+                else None,
+                "delivered_at": when(d.delivered_at),
+                "response_status": d.response_status,
+                "last_error": d.last_error,
+                "created_at": when(d.created_at),
+            }
+            for d in deliveries
+        ],
+    }

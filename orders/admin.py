@@ -30,7 +30,7 @@ from storefronts.admin import StorefrontScopedAdmin
 
 from . import services
 from .exceptions import OrderError
-from .models import OPEN_STATUSES, Order, OrderEvent, Status
+from .models import OPEN_STATUSES, DispatchAttempt, Order, OrderEvent, Status
 
 EXPORT_PERMISSION = "orders.export_order_identity"
 
@@ -428,6 +428,27 @@ def _csv_cell(value) -> str:
 # --- the admin ---------------------------------------------------------------------------------
 
 
+class DispatchAttemptInline(admin.TabularInline):
+    """Each try at sending the order upstream, with the key the supplier knows it by."""
+
+    model = DispatchAttempt
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "route", "key", "state", "remote_ref", "error", "finished_at")
+    readonly_fields = fields
+    ordering = ("created_at", "pk")
+    verbose_name = "dispatch attempt"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("route__connection", "route__service")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class OrderEventInline(admin.TabularInline):
     """The order's timeline, as the customer sees it, with who did each step."""
 
@@ -476,7 +497,7 @@ class OrderAdmin(StorefrontScopedAdmin):
     search_help_text = "IMEI, email, IP address or the reseller's reference"
     date_hierarchy = "placed_at"
     show_full_result_count = False
-    inlines = [OrderEventInline]
+    inlines = [OrderEventInline, DispatchAttemptInline]
     actions = [_make_bulk_action(a) for a in STAFF_ACTIONS.values() if a.bulk]
     readonly_fields = ("number", "price_display", "is_held", "is_overdue")
     fieldsets = (
@@ -505,6 +526,10 @@ class OrderAdmin(StorefrontScopedAdmin):
             {"fields": ("placed_at", "cancel_until", "due_at", "is_overdue", "updated_at")},
         ),
         ("Hold (DS-2)", {"fields": ("is_held", "held_at", "hold_reason")}),
+        (
+            "Supplier",
+            {"fields": ("route", "provider_ref", "dispatch_note", "next_poll_at", "polls")},
+        ),
     )
 
     # --- the list ---

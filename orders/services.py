@@ -161,12 +161,18 @@ class PlaceRequest:
 
 
 def terms_need_acceptance(user: User) -> bool:
-    """IS-13: the newest terms were published after the customer's last acceptance."""
+    """IS-13: the newest terms were published after the customer's last acceptance.
+
+    Remembered on the user object for the rest of the request (the form and the placement
+    both ask)."""
+    cached = getattr(user, "_terms_need_acceptance", None)
+    if cached is not None:
+        return cached
     current = terms_current(user.storefront)
-    if current is None:
-        return False
-    latest = terms_acceptance_latest(user)
-    return latest is None or latest.terms_version_id != current.pk
+    latest = terms_acceptance_latest(user) if current is not None else None
+    needed = current is not None and (latest is None or latest.terms_version_id != current.pk)
+    user._terms_need_acceptance = needed
+    return needed
 
 
 def _order_due_at(service: Service, placed_at: dt.datetime) -> dt.datetime | None:
@@ -205,6 +211,7 @@ def _check_customer(user: User, *, accept_terms: bool, ip: str | None, user_agen
             ip_address=ip,
             user_agent=user_agent,
         )
+        user._terms_need_acceptance = False
 
 
 def orders_in_last_hour(user: User) -> int:

@@ -285,3 +285,14 @@ def test_another_storefronts_service_cannot_be_ordered(
     response = retail_client.post(f"/orders/new/{unlock_reseller.pk}/", {"IMEI": VALID_IMEIS[0]})
     assert response.status_code == 404
     assert Order.objects.count() == 0
+
+
+def test_order_placement_request_stays_within_its_query_budget(
+    retail_client, funded_retail, unlock_retail, django_assert_max_num_queries
+):
+    # The hot path (`make bench` prints the same figure on PostgreSQL).
+    retail_client.force_login(funded_retail)
+    _, quote, token = order_form(retail_client, unlock_retail)
+    data = {"quote": quote, "form_token": token, "IMEI": VALID_IMEIS[0]}
+    with django_assert_max_num_queries(21):
+        assert retail_client.post(f"/orders/new/{unlock_retail.pk}/", data).status_code == 302

@@ -29,9 +29,11 @@ run: seed
 test: install
 	$(BIN)/pytest
 
-## Order placement vs a raw-SQL baseline on PostgreSQL (BENCH_DATABASE_URL; see README "Benchmark").
+## Order placement vs a raw-SQL baseline on PostgreSQL (BENCH_DATABASE_URL); then the dispatch
+## pipeline through Celery on Redis (BENCH_BROKER_URL) vs a no-op task. See README "Benchmark".
 bench: install
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_dispatch.py
 
 lint: install
 	$(BIN)/ruff check .

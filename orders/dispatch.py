@@ -222,8 +222,14 @@ def orders_due_for_poll(*, now: dt.datetime | None = None, limit: int = 200) -> 
     )
 
 
+# Longer than the longest retry countdown (orders.tasks._backoff: 10 minutes + 25 % jitter).
+RETRYING_WINDOW = dt.timedelta(minutes=15)
+
+
 def orders_lost_in_queue(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
-    """Queued orders with no dispatch for a while: their task was lost (or is retrying)."""
+    """Queued orders with no dispatch for a while: their task was lost. An order with an attempt
+    in the last RETRYING_WINDOW still has its task, retrying with backoff: sweeping it would start
+    a second chain of retries on every sweep while its suppliers are down."""
     now = now or timezone.now()
     stale = now - dt.timedelta(minutes=2)
     return list(
@@ -234,6 +240,7 @@ def orders_lost_in_queue(*, now: dt.datetime | None = None, limit: int = 200) ->
             updated_at__lt=stale,
         )
         .exclude(dispatch_note__startswith="No supplier route")
+        .exclude(attempts__created_at__gte=now - RETRYING_WINDOW)
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )

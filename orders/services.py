@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from decimal import Decimal
 
 from django.conf import settings
@@ -433,6 +434,9 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
     placed_ids = [x.order.pk for x in lines if x.outcome == "placed" and x.order.batch == batch]
     if placed_ids:
         transaction.on_commit(lambda: order_bulk_confirmation_send(order_ids=placed_ids))
+        for line in lines:
+            if line.outcome == "placed" and line.order.batch == batch:
+                transaction.on_commit(partial(_dispatch_schedule, line.order))
     return BulkReport(lines)
 
 

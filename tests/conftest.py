@@ -20,7 +20,17 @@ RESELLER_HOST = "doctorsim.localhost"
 def pytest_collection_modifyitems(config, items):
     on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    on_redis = os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://"))
     for item in items:
+        if "redis" in item.keywords and not (on_redis and on_postgres):
+            # A worker in another process shares the test database: PostgreSQL, not SQLite.
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="runs a real Celery worker: needs CELERY_BROKER_URL=redis://… and "
+                    "DATABASE_URL=postgres://… (CI sets both)"
+                )
+            )
+            continue
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL row locks: set DATABASE_URL (CI does)")

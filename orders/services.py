@@ -10,8 +10,8 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass, field
-from functools import partial
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core import signing

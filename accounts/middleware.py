@@ -19,7 +19,11 @@ class StorefrontAccountMiddleware:
             and user.storefront_id != storefront.pk
         ):
             logout(request)
-        elif storefront is not None and user is not None and user.is_authenticated:
-            if user.storefront_id == storefront.pk:
-                user.storefront = storefront  # already loaded: spare the query
+        elif (
+            storefront is not None
+            and user is not None
+            and user.is_authenticated
+            and user.storefront_id == storefront.pk
+        ):
+            user.storefront = storefront  # already loaded: spare the query
         return self.get_response(request)

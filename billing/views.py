@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import display_currency_set
+from storefronts.csv_export import csv_download
 
 from . import selectors, services
 from .exceptions import BillingError
@@ -67,36 +67,24 @@ def balance(request):
     return render(request, "billing/balance.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _statement_csv(request, entries):
-    writer = csv.writer(_Echo())
     currency = request.storefront.balance_currency
-
-    def rows():
-        yield writer.writerow(
-            ["date (UTC)", "kind", "description", "amount", "balance after", "currency"]
-        )
-        for entry in entries.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    entry.kind,
-                    entry.memo or entry.get_kind_display(),
-                    f"{entry.amount:.2f}",
-                    f"{entry.balance_after:.2f}",
-                    currency,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{request.storefront.slug}.csv"'
+    rows = (
+        [
+            entry.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.kind,
+            entry.memo or entry.get_kind_display(),
+            f"{entry.amount:.2f}",
+            f"{entry.balance_after:.2f}",
+            currency,
+        ]
+        for entry in entries.iterator(chunk_size=500)
     )
-    return response
+    return csv_download(
+        header=["date (UTC)", "kind", "description", "amount", "balance after", "currency"],
+        rows=rows,
+        filename=f"statement-{request.storefront.slug}.csv",
+    )
 
 
 @login_required

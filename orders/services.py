@@ -577,14 +577,7 @@ def order_hold(*, order: Order, reason: str, actor: User) -> Order:
     Order.objects.filter(pk=order.pk).update(
         held_at=timezone.now(), hold_reason=(reason or "").strip()[:300]
     )
-    OrderEvent.objects.create(
-        order=order,
-        storefront_id=order.storefront_id,
-        message="On hold for a check by the shop.",
-        actor=actor,
-    )
-    order.refresh_from_db()
-    return order
+    return _order_noted(order, "On hold for a check by the shop.", actor)
 
 
 @transaction.atomic
@@ -592,11 +585,13 @@ def order_hold_release(*, order: Order, actor: User) -> Order:
     if order.held_at is None:
         raise OrderError("This order is not on hold.")
     Order.objects.filter(pk=order.pk).update(held_at=None, hold_reason="")
+    return _order_noted(order, "Check done: processing resumes.", actor)
+
+
+def _order_noted(order: Order, message: str, actor: User | None) -> Order:
+    """A timeline entry without a status change; the order as it is now."""
     OrderEvent.objects.create(
-        order=order,
-        storefront_id=order.storefront_id,
-        message="Check done: processing resumes.",
-        actor=actor,
+        order=order, storefront_id=order.storefront_id, message=message, actor=actor
     )
     order.refresh_from_db()
     return order

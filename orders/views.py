@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +16,7 @@ from billing.exceptions import InsufficientFunds
 from billing.services import wallet_get_or_create
 from catalog.models import Service
 from catalog.selectors import service_for_storefront
+from storefronts.csv_export import csv_download
 from storefronts.selectors import terms_current
 
 from . import selectors, services
@@ -169,47 +168,28 @@ def orders_list(request):
     return render(request, "orders/orders_list.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _orders_csv(request, orders):
-    writer = csv.writer(_Echo())
     currency = request.storefront.balance_currency
-
-    def rows():
-        yield writer.writerow(
-            [
-                "order",
-                "placed (UTC)",
-                "service",
-                "IMEI",
-                "your reference",
-                "status",
-                "price",
-                "currency",
-                "result",
-            ]
-        )
-        for order in orders.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    order.number,
-                    order.placed_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    order.service_name,
-                    order.imei,
-                    order.customer_reference,
-                    order.get_status_display(),
-                    f"{order.price:.2f}",
-                    currency,
-                    order.result_code,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{request.storefront.slug}.csv"'
-    return response
+    rows = (
+        [
+            order.number,
+            order.placed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            order.service_name,
+            order.imei,
+            order.customer_reference,
+            order.get_status_display(),
+            f"{order.price:.2f}",
+            currency,
+            order.result_code,
+        ]
+        for order in orders.iterator(chunk_size=500)
+    )
+    header = ["order", "placed (UTC)", "service", "IMEI", "your reference", "status", "price"]
+    return csv_download(
+        header=[*header, "currency", "result"],
+        rows=rows,
+        filename=f"orders-{request.storefront.slug}.csv",
+    )
 
 
 def _own_order(request, pk: int) -> Order:

@@ -5,38 +5,19 @@ SQLite serialises writers, so these only mean something on PostgreSQL's row lock
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.audit import ledger_audit
 from billing.exceptions import InsufficientFunds
 from billing.models import LedgerEntry, Payment
 from billing.services import payment_fulfil, payment_start, wallet_debit, wallet_get_or_create
 from tests.billing.conftest import paid_topup
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 Kind = LedgerEntry.Kind
-
-
-def race(n: int, work):
-    """Run ``work(i)`` in ``n`` threads released together; returns results or exceptions."""
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        try:
-            barrier.wait()
-            return work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def test_fifty_debits_of_one_from_ten_leave_exactly_zero(retail_customer):

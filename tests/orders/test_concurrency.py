@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.audit import ledger_audit
 from billing.exceptions import InsufficientFunds
 from orders.models import Order
 from tests.billing.conftest import paid_topup
+from tests.concurrency import race
 from tests.orders.conftest import place
 from tests.orders.test_pages import imei
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n, work):
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        try:
-            barrier.wait()
-            return work(i)
-        except Exception as exc:  # noqa: BLE001 - inspected by the test
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def test_parallel_orders_on_one_wallet_never_overdraw(retail_customer, unlock_retail, retail):

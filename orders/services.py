@@ -25,7 +25,7 @@ from accounts.models import User
 from accounts.selectors import terms_acceptance_latest
 from accounts.services import terms_acceptance_record
 from billing.exceptions import InsufficientFunds
-from billing.models import LedgerEntry
+from billing.models import LedgerEntry, Wallet
 from billing.services import wallet_credit, wallet_debit, wallet_get_or_create
 from catalog.models import Service
 from catalog.selectors import service_price_for
@@ -253,7 +253,6 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
         raise OrderFieldsInvalid(
             {"shipping_address": "Enter the full address to return the phone to."}
         )
-    _check_rate(user)
     try:
         order = _order_write(user, service, quote, price, values, address, request)
     except IntegrityError:
@@ -285,6 +284,11 @@ def _dispatch_schedule(order: Order) -> None:
 
 @transaction.atomic
 def _order_write(user, service, quote, price, values, address, request, batch="") -> Order:
+    wallet = None
+    if service.storefront.orders_per_hour_limit:
+        # Lock the account's wallet first, so concurrent orders count each other exactly.
+        wallet = Wallet.objects.select_for_update().filter(user=user).first()
+        _check_rate(user)
     now = timezone.now()
     window = service.storefront.cancellation_window_minutes
     status = _initial_status(service)
@@ -313,7 +317,7 @@ def _order_write(user, service, quote, price, values, address, request, batch=""
         due_at=_order_due_at(service, now),
     )
     wallet_debit(
-        wallet=wallet_get_or_create(user=user),
+        wallet=wallet or wallet_get_or_create(user=user),
         amount=price,
         kind=Kind.ORDER_DEBIT,
         reference=f"order:{order.pk}",
@@ -418,7 +422,6 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
         values = {**request.values, "IMEI": imei}
         try:
             values = order_fields_clean(service, values)
-            _check_rate(user)
             line_request = PlaceRequest(**{**request.__dict__, "form_token": token})
             order = _order_write(user, service, quote, price, values, "", line_request, batch)
         except InsufficientFunds:

@@ -8,6 +8,7 @@ import pytest
 
 from billing.audit import ledger_audit
 from billing.exceptions import InsufficientFunds
+from orders.exceptions import OrderLimitReached
 from orders.models import Order
 from tests.billing.conftest import paid_topup
 from tests.concurrency import race
@@ -40,3 +41,15 @@ def test_two_submits_of_one_form_at_once_make_one_order(retail_customer, unlock_
     retail_customer.wallet.refresh_from_db()
     assert retail_customer.wallet.balance == Decimal("90.00")
     assert ledger_audit().ok
+
+
+def test_the_hourly_limit_holds_under_concurrent_orders(retail_customer, unlock_retail, retail):
+    retail.orders_per_hour_limit = 3
+    retail.save()
+    paid_topup(retail_customer, "100.00")
+    results = race(10, lambda i: place(retail_customer, unlock_retail, f"l{i}", imei(i)))
+    placed = [r for r in results if isinstance(r, Order)]
+    limited = [r for r in results if isinstance(r, OrderLimitReached)]
+    assert len(placed) == 3 and len(limited) == 7, results
+    retail_customer.wallet.refresh_from_db()
+    assert retail_customer.wallet.balance == Decimal("70.00")

@@ -49,11 +49,16 @@ def demo_topup_seed(customer) -> Payment:
     package = None
     if storefront.topup_mode == storefront.TopUpMode.PACKAGES:
         package = CreditPackage.objects.get(storefront=storefront, price=DEMO_TOPUP)
+    return _test_payment(customer, package=package, amount=DEMO_TOPUP)
+
+
+def _test_payment(customer, *, package, amount) -> Payment:
+    """A top-up paid with the local test gateway, fulfilled as the Stripe webhook would."""
     payment = payment_start(
         user=customer,
         gateway=Payment.Gateway.LOCAL,
         package=package,
-        amount=None if package else DEMO_TOPUP,
+        amount=None if package else amount,
     )
     return payment_fulfil(payment_id=payment.pk, gateway_payment_id=f"test_{payment.pk}")
 
@@ -69,11 +74,5 @@ def demo_credit_seed(customer, minimum: Decimal) -> None:
             "-price"
         )[0]
     while wallet.balance < minimum:
-        payment = payment_start(
-            user=customer,
-            gateway=Payment.Gateway.LOCAL,
-            package=package,
-            amount=None if package else storefront.topup_max_amount,
-        )
-        payment_fulfil(payment_id=payment.pk, gateway_payment_id=f"test_{payment.pk}")
+        _test_payment(customer, package=package, amount=storefront.topup_max_amount)
         wallet.refresh_from_db()

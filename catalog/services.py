@@ -82,3 +82,11 @@ def customer_group_member_set(
         user=user, defaults={"group": group}
     )
     return membership
+
+
+def service_delivery_average_set(*, service_id: int, seconds: int | None, sample: int) -> None:
+    """DS-9: record the average delivery time of the service's last ``sample`` completed orders
+    (the orders app measures it and calls down here)."""
+    Service.objects.filter(pk=service_id).update(
+        average_delivery_seconds=seconds, average_delivery_sample=sample
+    )

@@ -28,7 +28,7 @@ from billing.exceptions import BillingError
 from catalog.models import Service
 from storefronts.admin import StorefrontScopedAdmin
 
-from . import services
+from . import selectors, services
 from .exceptions import OrderError
 from .models import OPEN_STATUSES, DispatchAttempt, Order, OrderEvent, Status
 
@@ -75,7 +75,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", "Overdue"), ("no", "Not overdue")]
 
     def queryset(self, request, queryset):
-        overdue = Q(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        overdue = selectors.overdue_condition()
         if self.value() == "yes":
             return queryset.filter(overdue)
         if self.value() == "no":
@@ -561,7 +561,7 @@ class OrderAdmin(StorefrontScopedAdmin):
 
     @admin.display(description="overdue?", boolean=True)
     def is_overdue(self, obj: Order) -> bool:
-        return obj.is_open and obj.due_at is not None and obj.due_at < timezone.now()
+        return selectors.order_is_overdue(obj)
 
     # --- nothing is edited by hand ---
 

@@ -49,13 +49,12 @@ def services_ordered_by(user) -> list[tuple[int, str]]:
     )
 
 
-def order_is_overdue(order: Order, now=None) -> bool:
+def overdue_condition(now=None) -> Q:
     """IS-3 / DS-9: open past its due time; the customer may ask for a refund."""
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+
+
+def order_is_overdue(order: Order, now=None) -> bool:
+    """The same rule as ``overdue_condition``, for one loaded order."""
     now = now or timezone.now()
     return order.is_open and order.due_at is not None and now > order.due_at
-
-
-def overdue_orders(*, storefront) -> QuerySet[Order]:
-    return Order.objects.filter(
-        storefront=storefront, status__in=OPEN_STATUSES, due_at__lt=timezone.now()
-    )

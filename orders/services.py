@@ -29,6 +29,7 @@ from billing.models import LedgerEntry, Wallet
 from billing.services import wallet_credit, wallet_debit, wallet_get_or_create
 from catalog.models import Service
 from catalog.selectors import service_price_for
+from catalog.services import service_delivery_average_set
 from storefronts.selectors import storefront_primary_host, terms_current
 
 from .exceptions import (
@@ -642,19 +643,16 @@ def order_ship(*, order: Order, tracking_number: str, actor: User) -> Order:
 
 def service_delivery_average_update(*, service_id: int) -> None:
     """DS-9: the average delivery time of the service's last completed orders, kept on the
-    service so catalog pages read it without touching orders."""
-    recent = (
+    service (through catalog's own service) so catalog pages read it without touching orders."""
+    recent = list(
         Order.objects.filter(service_id=service_id, completed_at__isnull=False)
         .order_by("-completed_at")
         .values_list("pk", flat=True)[:AVERAGE_SAMPLE]
     )
     took = ExpressionWrapper(F("completed_at") - F("placed_at"), output_field=DurationField())
-    stats = Order.objects.filter(pk__in=list(recent)).aggregate(avg=Avg(took))
-    count = len(recent)
+    stats = Order.objects.filter(pk__in=recent).aggregate(avg=Avg(took))
     seconds = int(stats["avg"].total_seconds()) if stats["avg"] is not None else None
-    Service.objects.filter(pk=service_id).update(
-        average_delivery_seconds=seconds, average_delivery_sample=count
-    )
+    service_delivery_average_set(service_id=service_id, seconds=seconds, sample=len(recent))
 
 
 def orders_release_due(*, now: dt.datetime | None = None) -> list[int]:

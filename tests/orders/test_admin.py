@@ -27,17 +27,15 @@ from catalog.models import Service
 from orders.exceptions import OrderError, VerificationRequired
 from orders.models import Order, OrderEvent
 from orders.services import (
-    PlaceRequest,
     order_complete,
     order_hold,
     order_hold_release,
-    order_place,
     order_refuse,
     order_transition,
-    quote_create,
 )
 from tests.billing.conftest import paid_topup
 from tests.factories import UserFactory
+from tests.orders.conftest import place, service_make
 
 IMEIS = ["490154203237518", "356938035643809", "353918057222388", "013977000272744"]
 CHANGELIST = "/admin/orders/order/"
@@ -45,30 +43,13 @@ S = Order.Status
 
 
 def _service(storefront, kind, price, **kw) -> Service:
-    return Service.objects.create(
-        storefront=storefront,
-        kind=kind,
-        name=kw.pop("name", f"{kind} at {storefront.slug}"),
-        slug=f"{kind}-{Service.objects.count() + 1}",
-        price=Decimal(price),
-        required_fields=["IMEI"],
-        indicated_days_min=1,
-        indicated_days_max=3,
-        **kw,
-    )
+    kw.setdefault("name", f"{kind} at {storefront.slug}")
+    kw.setdefault("required_fields", ["IMEI"])
+    return service_make(storefront, kind, price, **kw)
 
 
 def _place(user, service, token, imei=IMEIS[0], **kw) -> Order:
-    return order_place(
-        user=user,
-        request=PlaceRequest(
-            service=service,
-            quote_token=quote_create(user=user, service=service).token,
-            form_token=token,
-            values={"IMEI": imei},
-            **kw,
-        ),
-    )
+    return place(user, service, form_token=token, imei=imei, **kw)
 
 
 def _staff_client(storefront, host, email, group="Support") -> Client:

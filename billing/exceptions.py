@@ -1,11 +1,16 @@
 """Errors a user (or a retried call) can cause in billing; views turn them into a clear 4xx."""
 
+from storefronts.exceptions import UserError
 
-class BillingError(Exception):
+
+class BillingError(UserError):
     """Base class: the message is safe to show to the customer."""
 
 
 class InsufficientFunds(BillingError):
+    status = 402
+    code = "insufficient_funds"
+
     def __init__(self, balance, amount, currency=""):
         self.balance, self.amount = balance, amount
         super().__init__(
@@ -20,6 +25,9 @@ class InvalidAmount(BillingError):
 class IdempotencyConflict(BillingError):
     """The same idempotency key was used for a different operation."""
 
+    status = 409
+    code = "conflict"
+
 
 class TopUpNotAllowed(BillingError):
     pass
@@ -27,3 +35,6 @@ class TopUpNotAllowed(BillingError):
 
 class GatewayError(BillingError):
     """The payment gateway refused or failed; nothing was charged or credited."""
+
+    status = 502
+    code = "gateway_error"

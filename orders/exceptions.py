@@ -1,7 +1,9 @@
 """Errors a customer (or a retried call) can cause with orders; views turn them into a clear 4xx."""
 
+from storefronts.exceptions import UserError
 
-class OrderError(Exception):
+
+class OrderError(UserError):
     """Base class: the message is safe to show to the customer."""
 
 
@@ -36,7 +38,8 @@ class VerificationRequired(OrderError):
 
 
 class OrderLimitReached(OrderError):
-    pass
+    status = 429
+    code = "rate_limited"
 
 
 class OrderFieldsInvalid(OrderError):
@@ -46,8 +49,10 @@ class OrderFieldsInvalid(OrderError):
 
 
 class CancellationWindowClosed(OrderError):
-    pass
+    status = 409
+    code = "conflict"
 
 
 class IllegalTransition(OrderError):
-    pass
+    status = 409
+    code = "conflict"

@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# `make run PORT=8100`: where web listens; the demo seed and e-mail links use the same port.
+PORT   ?= 8000
 
 .PHONY: install run test lint format migrate seed bench clean
 
@@ -19,11 +21,12 @@ migrate: install
 	$(BIN)/python manage.py createcachetable
 
 seed: migrate
-	$(BIN)/python manage.py demo_seed
+	SITE_PORT=$(PORT) $(BIN)/python manage.py demo_seed
 
-## Web on 127.0.0.1:8000 + Celery worker + beat, on the embedded defaults. Ctrl-C stops all three.
+## Web on 127.0.0.1:$(PORT) (default 8000) + Celery worker + beat, on the embedded defaults.
+## Ctrl-C stops all three.
 run: seed
-	@bash scripts/run-dev.sh
+	@PORT=$(PORT) bash scripts/run-dev.sh
 
 ## The whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL point at them, as in CI).
 test: install

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from storefronts.client_ip import client_ip
+
+from . import selectors
 
 
 def user_display(user) -> str:
@@ -52,6 +59,46 @@ class StorefrontAccountAdapter(DefaultAccountAdapter):
             raise Http404("No such confirmation here.")
         return super().confirm_email(request, email_address)
 
+    def get_client_ip(self, request) -> str:
+        """The IP allauth's rate limits count: X-Forwarded-For only as far as the trusted
+        proxies reach (TRUSTED_PROXY_COUNT), so a client cannot pick a fresh one per try."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The key of allauth's per-key failed sign-in limit: the client's IP *and* the account.
+
+        allauth keys it by account alone, so five wrong passwords from anywhere would lock the
+        owner out for five minutes. With the IP in the key, failures count against the one
+        trying; the owner signing in from elsewhere is not held back (the per-IP limit still
+        stops one address trying many accounts). IPv6 clients count per /64, as allauth's
+        per-IP limit does, so rotating addresses inside one network gains nothing.
+        """
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{_network_of(self.get_client_ip(request))}:{key}"
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Sign-up with an email that has an account *at this storefront* (enumeration
+        prevention): tell that address, with links to this storefront's sign-in and reset.
+        Only an account of this storefront is mailed: with an account elsewhere, sign-up here
+        opens a new one."""
+        request = context.request
+        storefront = getattr(request, "storefront", None)
+        if storefront is None:
+            return
+        if not selectors.users_with_email(storefront=storefront, email=email).exists():
+            return  # a platform operator's address: no account here to sign in to or reset
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {
+                "login_url": request.build_absolute_uri(reverse("account_login")),
+                "password_reset_url": request.build_absolute_uri(reverse("account_reset_password")),
+            },
+        )
+
     def get_from_email(self) -> str:
         storefront = self._storefront()
         if storefront is None:
@@ -63,3 +110,14 @@ class StorefrontAccountAdapter(DefaultAccountAdapter):
         storefront = self._storefront()
         prefix = f"[{storefront.display_name}] " if storefront else ""
         return prefix + str(subject)
+
+
+def _network_of(ip: str) -> str:
+    """An IPv6 address's /64 (one customer's network), an IPv4 address as it is."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return ip

@@ -3,11 +3,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from storefronts.admin import StorefrontScopedAdmin
 
 from . import services
-from .models import TermsAcceptance, User
+from .models import Notification, TermsAcceptance, User
 
 
 class VerificationRequiredFilter(admin.SimpleListFilter):
@@ -38,6 +41,38 @@ class TermsAcceptanceInline(admin.TabularInline):
         return False
 
 
+class NotificationInline(GenericTabularInline):
+    """The e-mails sent about this object (an order, an account, …), read-only. Any admin page of
+    an object that notifications are ``about`` can list it in its ``inlines``."""
+
+    model = Notification
+    extra = 0
+    can_delete = False
+    fields = (
+        "created_at",
+        "kind",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "failure_reason",
+    )
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+    verbose_name = "notification"
+    verbose_name_plural = "notifications (e-mails)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
     form = forms.ModelForm  # no password field at all, not even the hash summary
@@ -54,7 +89,7 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
     list_select_related = ("storefront",)
     search_fields = ("email", "first_name", "last_name")
     ordering = ("-date_joined",)
-    inlines = [TermsAcceptanceInline]
+    inlines = [TermsAcceptanceInline, NotificationInline]
     actions = [
         "send_password_reset_link",
         "suspend_accounts",
@@ -160,3 +195,68 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
             services.account_verification_clear(user=user, actor=request.user)
             count += 1
         messages.success(request, f"Cleared the verification requirement of {count} account(s).")
+
+
+@admin.register(Notification)
+class NotificationAdmin(StorefrontScopedAdmin):
+    """The notification log of the storefront: what was sent, to whom, about what, and why a mail
+    did not go out. Read-only; Support can send failed ones again."""
+
+    list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "about_link")
+    list_filter = ("status", "kind", "storefront")
+    list_select_related = ("content_type",)
+    search_fields = ("to", "subject")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["resend_failed"]
+    fields = (
+        "storefront",
+        "created_at",
+        "kind",
+        "about_link",
+        "user",
+        "to",
+        "from_email",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "sent_at",
+        "failure_reason",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="about")
+    def about_link(self, obj: Notification) -> str:
+        if obj.content_type_id is None:
+            return "-"
+        label = f"{obj.content_type.name} {obj.object_id}"
+        try:
+            url = reverse(
+                f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change",
+                args=[obj.object_id],
+            )
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The page of a notification is view-only; "change" on the model is what resending needs.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    @admin.action(description="Send failed notifications again", permissions=["change"])
+    def resend_failed(self, request, queryset):
+        count = sum(
+            services.notification_resend(notification=notification)
+            for notification in queryset.filter(status=Notification.Status.FAILED)
+        )
+        messages.success(request, f"Queued {count} failed notification(s) to be sent again.")

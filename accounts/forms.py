@@ -17,6 +17,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from storefronts.client_ip import client_ip
 from storefronts.selectors import terms_current
 
 from . import selectors, services
@@ -55,7 +56,7 @@ class EmailLoginForm(LoginForm):
 
 
 class StorefrontSignupForm(SignupForm):
-    """Sign-up at one storefront: the email must be new *here*; the current terms must be accepted (IS-1)."""
+    """Sign-up at one storefront: one account per email *here*; the current terms must be accepted (IS-1)."""
 
     field_order = ["email", "password1", "password2", "accept_terms"]
 
@@ -82,15 +83,19 @@ class StorefrontSignupForm(SignupForm):
         return cleaned
 
     def validate_unique_email(self, value: str) -> str:
-        if selectors.email_is_taken(storefront=_storefront(), email=value):
-            raise get_adapter().validation_error("email_taken")
+        """Taken *at this storefront*: answered like a new email (allauth's enumeration
+        prevention: ``try_save`` then creates nothing and the adapter mails the address's
+        owner), so the form never tells who has an account here."""
+        self.account_already_exists = selectors.email_is_taken(
+            storefront=_storefront(), email=value
+        )
         return value
 
     def signup(self, request, user) -> None:
         services.terms_acceptance_record(
             user=user,
             terms_version=self.terms,
-            ip_address=services.client_ip(request),
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from storefronts.models import Storefront
 
-from .models import TermsAcceptance, User
+from .models import Notification, TermsAcceptance, User
 
 
 def users_with_email(*, storefront: Storefront, email: str) -> QuerySet[User]:
@@ -42,3 +45,15 @@ def email_is_taken(*, storefront: Storefront, email: str, exclude_user: User | N
 
 def terms_acceptance_latest(user: User) -> TermsAcceptance | None:
     return user.terms_acceptances.select_related("terms_version").first()
+
+
+def notifications_stuck(*, now=None, quiet_for=dt.timedelta(minutes=15)) -> list[int]:
+    """Queued notifications nobody has tried for a while: their task was lost. Longer than the
+    task's longest retry countdown, so a notification that is merely waiting is left alone."""
+    since = (now or timezone.now()) - quiet_for
+    return list(
+        Notification.objects.filter(status=Notification.Status.QUEUED, created_at__lt=since)
+        .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=since))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )

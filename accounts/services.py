@@ -1,25 +1,27 @@
 """Writes about accounts: terms acceptance, closing, suspending, verification requests (DS-20),
-staff-sent reset links."""
+staff-sent reset links, and the notification log every app sends its e-mail through."""
 
 from __future__ import annotations
 
 import logging
+import smtplib
+from email.utils import formataddr
+from functools import partial
 
 from allauth.account.forms import ResetPasswordForm
-from django.core.mail import send_mail
-from django.db import transaction
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMessage, get_connection
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from storefronts.models import TermsVersion
+from storefronts.models import Storefront, TermsVersion
 
-from .models import TermsAcceptance, User
+from .models import Notification, TermsAcceptance, User
 
 log = logging.getLogger(__name__)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+NOTIFICATION_MAX_ATTEMPTS = 6  # with the task's backoff: about a quarter of an hour of tries
 
 
 @transaction.atomic
@@ -52,17 +54,19 @@ def account_close(*, user: User) -> User:
     return user
 
 
-def _notify(user: User, subject: str, body: str) -> None:
+def _notify(user: User, kind: str, subject: str, body: str) -> None:
     storefront = user.storefront
-    sender = None
     if storefront is not None:
-        sender = (
-            f"{storefront.display_name} <{storefront.support_email}>"
-            if storefront.support_email
-            else None
-        )
         subject = f"[{storefront.display_name}] {subject}"
-    transaction.on_commit(lambda: send_mail(subject, body, sender, [user.email]))
+    notification_queue(
+        storefront=storefront,
+        to=user.email,
+        kind=kind,
+        subject=subject,
+        body=body,
+        about=user,
+        user=user,
+    )
 
 
 @transaction.atomic
@@ -76,6 +80,7 @@ def account_suspend(*, user: User, reason: str) -> User:
     user.refresh_from_db()
     _notify(
         user,
+        "account_suspended",
         "Your account has been suspended",
         f"Your account {user.email} has been suspended.\n\nReason: {user.suspension_reason}\n\n"
         "Your balance is kept. Reply to this email or contact support if you think this is a mistake.",
@@ -87,7 +92,12 @@ def account_suspend(*, user: User, reason: str) -> User:
 def account_reinstate(*, user: User) -> User:
     User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspension_reason="")
     user.refresh_from_db()
-    _notify(user, "Your account is active again", f"Your account {user.email} can sign in again.")
+    _notify(
+        user,
+        "account_reinstated",
+        "Your account is active again",
+        f"Your account {user.email} can sign in again.",
+    )
     return user
 
 
@@ -105,6 +115,7 @@ def account_verification_require(*, user: User, actor: User | None) -> User:
         log.info("verification required for user %s by %s", user.pk, getattr(actor, "pk", None))
         _notify(
             user,
+            "account_verification_required",
             "We need to verify your account",
             f"To prevent fraud we need to verify your account {user.email} before it can top up "
             "or place orders again.\n\nPlease reply to this email: our support team will tell you "
@@ -124,6 +135,7 @@ def account_verification_clear(*, user: User, actor: User | None) -> User:
         log.info("verification cleared for user %s by %s", user.pk, getattr(actor, "pk", None))
         _notify(
             user,
+            "account_verified",
             "Your account is verified",
             f"Thank you: your account {user.email} is verified. You can top up and order again.",
         )
@@ -194,3 +206,141 @@ def display_currency_set(*, user: User, currency: str) -> User:
     User.objects.filter(pk=user.pk).update(display_currency=currency[:3].upper())
     user.display_currency = currency[:3].upper()
     return user
+
+
+# --- the notification log (DESIGN.md, "Notifications") -------------------------------------------
+
+
+def storefront_sender(storefront: Storefront | None) -> str:
+    """``Shop name <support@…>`` when the storefront has a support address, else the site's."""
+    if storefront is not None and storefront.support_email:
+        return formataddr((storefront.display_name, storefront.support_email))
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def notification_queue(
+    *,
+    storefront: Storefront | None,
+    to: str,
+    kind: str,
+    subject: str,
+    body: str,
+    about: models.Model | None = None,
+    user: User | None = None,
+    from_email: str | None = None,
+) -> Notification:
+    """Record an e-mail and have a task send it after commit.
+
+    Call it inside the transaction of the change it tells about: if that change rolls back, no
+    mail goes out; if it commits, the row says whether the mail went out or why not. The request
+    never waits for a mail server."""
+    notification = Notification.objects.create(
+        storefront=storefront,
+        user=user,
+        to=to,
+        kind=kind[:50],
+        content_type=ContentType.objects.get_for_model(about) if about is not None else None,
+        object_id=about.pk if about is not None else None,
+        from_email=from_email if from_email is not None else storefront_sender(storefront),
+        # A line break in a subject is a header injection; Django would refuse to send it.
+        subject=" ".join(subject.split())[:300],
+        body=body,
+    )
+    transaction.on_commit(partial(_notification_schedule, notification.pk))
+    return notification
+
+
+def _notification_schedule(notification_id: int) -> None:
+    """After commit: hand the notification to a worker. If the broker is down the row stays
+    queued and the beat sweep (``notifications_send_stuck``) sends it later."""
+    from . import tasks  # tasks import this module
+
+    try:
+        tasks.notification_send.apply_async((notification_id,), retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail the change that was made
+        log.warning("could not schedule notification %s; the sweep will send it", notification_id)
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Send one queued notification, at most once: its row is locked and its status checked
+    before the mail goes out, so a redelivered or repeated task finds it sent and stops.
+
+    Returns ``"sent"``, ``"failed"`` (recorded with the reason), ``"retry"`` (a mail-server error
+    the task should try again later) or ``"skipped"`` (not queued any more)."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != Notification.Status.QUEUED:
+            return "skipped"
+        notification.attempts += 1
+        notification.last_attempt_at = timezone.now()
+        try:
+            _notification_deliver(notification)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # The server refused the address itself: trying again changes nothing.
+            outcome = _notification_failed(notification, exc, final=True)
+        except (smtplib.SMTPException, OSError) as exc:
+            final = notification.attempts >= NOTIFICATION_MAX_ATTEMPTS
+            outcome = _notification_failed(notification, exc, final=final)
+        except Exception as exc:  # noqa: BLE001 - recorded; retrying a bug would not help
+            log.exception("notification %s could not be sent", notification.pk)
+            outcome = _notification_failed(notification, exc, final=True)
+        else:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = notification.last_attempt_at
+            notification.failure_reason = ""
+            outcome = "sent"
+        notification.save(
+            update_fields=["status", "attempts", "last_attempt_at", "sent_at", "failure_reason"]
+        )
+    return outcome
+
+
+def _notification_deliver(notification: Notification) -> None:
+    connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 30)
+    EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        from_email=notification.from_email or None,
+        to=[notification.to],
+        connection=connection,
+    ).send()
+
+
+def _notification_failed(notification: Notification, exc: Exception, *, final: bool) -> str:
+    notification.failure_reason = f"{type(exc).__name__}: {exc}"[:500]
+    if final:
+        notification.status = Notification.Status.FAILED
+        log.warning("notification %s failed: %s", notification.pk, notification.failure_reason)
+        return "failed"
+    return "retry"
+
+
+def notification_resend(*, notification: Notification) -> bool:
+    """Staff send a failed notification again (the same text, to the same address)."""
+    with transaction.atomic():
+        updated = Notification.objects.filter(
+            pk=notification.pk, status=Notification.Status.FAILED
+        ).update(status=Notification.Status.QUEUED, attempts=0)
+        if updated:
+            transaction.on_commit(partial(_notification_schedule, notification.pk))
+    return bool(updated)
+
+
+def notification_queue_admins(
+    *, kind: str, subject: str, body: str, about: models.Model | None = None
+) -> list[Notification]:
+    """A platform notice to the operators in ``settings.ADMINS`` (what ``mail_admins`` did), one
+    row each, in no storefront's log."""
+    addresses = dict.fromkeys(email for _name, email in settings.ADMINS)
+    return [
+        notification_queue(
+            storefront=None,
+            to=email,
+            kind=kind,
+            subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
+            body=body,
+            about=about,
+            from_email=settings.SERVER_EMAIL,
+        )
+        for email in addresses
+    ]

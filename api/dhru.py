@@ -27,18 +27,27 @@ from xml.etree import ElementTree
 
 from django.http import JsonResponse
 
+from storefronts.exceptions import UserError
+
 API_VERSION = "6.1"
 MAX_PARAMETERS_BYTES = 512 * 1024
 MAX_BULK = 500
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-class DhruError(Exception):
-    """A request the protocol cannot serve; the message goes back in ``{"ERROR": …}``."""
+class DhruError(UserError):
+    """A request the reseller API cannot serve; the message goes back in ``{"ERROR": …}`` (DHRU)
+    or ``{"error": …}`` with ``status`` (the JSON API)."""
+
+    status = 400
+    code = "bad_request"
 
 
 class NotFound(DhruError):
     """No such service or order for this customer (another customer's is not found either)."""
+
+    status = 404
+    code = "not_found"
 
 
 # --- replies -----------------------------------------------------------------------------------

@@ -12,11 +12,18 @@ def _json(schema: dict, description: str) -> dict:
 
 
 ERRORS = {
-    "400": _json(_ref("Error"), "Bad request (invalid fields, unknown service, malformed JSON)"),
+    "400": _json(
+        _ref("Error"),
+        "Bad request: invalid fields, malformed JSON, a property of the wrong type or one the "
+        "schema does not name",
+    ),
     "401": _json(_ref("Error"), "Missing, wrong or revoked key"),
     "402": _json(_ref("Error"), "Not enough balance"),
     "403": _json(_ref("Error"), "The account must act first (verification, new terms)"),
     "404": _json(_ref("Error"), "No such order or service for this account"),
+    "409": _json(_ref("Error"), "The reference was already used for another order"),
+    "413": _json(_ref("Error"), "The request is too large"),
+    "415": _json(_ref("Error"), "The body is not application/json"),
     "429": _json(_ref("Error"), "Too many orders this hour"),
 }
 
@@ -33,7 +40,9 @@ def openapi_schema(*, server_url: str) -> dict:
                 "A key works only at the shop where it was made. Prices are your prices, in the "
                 "shop's balance currency. Send a `reference` with an order to make retries safe: "
                 "the same reference answers with the same order and charges once. The shop also "
-                "speaks the DHRU Fusion API at `/api/index.php`."
+                "speaks the DHRU Fusion API at `/api/index.php`. Every error, under any path "
+                "of `/api/v1/`, is a JSON `Error` with a 4xx status; a method an operation does "
+                "not list is a 405 with an `Allow` header."
             ),
         },
         "servers": [{"url": server_url}],
@@ -75,7 +84,12 @@ def openapi_schema(*, server_url: str) -> dict:
                             "schema": {"type": "string"},
                             "description": "Comma-separated order ids (up to 100)",
                         },
-                        {"name": "reference", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "reference",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Your reference of the orders (DS-22)",
+                        },
                     ],
                     "responses": {
                         "200": _json(
@@ -102,9 +116,11 @@ def openapi_schema(*, server_url: str) -> dict:
                                         {
                                             "type": "object",
                                             "required": ["orders"],
+                                            "additionalProperties": False,
                                             "properties": {
                                                 "orders": {
                                                     "type": "array",
+                                                    "minItems": 1,
                                                     "maxItems": 500,
                                                     "items": _ref("OrderRequest"),
                                                 }
@@ -143,7 +159,7 @@ def openapi_schema(*, server_url: str) -> dict:
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 1},
                         }
                     ],
                     "responses": {
@@ -183,6 +199,7 @@ def openapi_schema(*, server_url: str) -> dict:
                                 "schema": {
                                     "type": "object",
                                     "required": ["url"],
+                                    "additionalProperties": False,
                                     "properties": {
                                         "url": {"type": "string", "format": "uri", "maxLength": 500}
                                     },
@@ -199,8 +216,13 @@ def openapi_schema(*, server_url: str) -> dict:
                             {"type": "object", "properties": {"webhook": _ref("Webhook")}},
                             "The webhook is set",
                         ),
-                        "400": _json(_ref("Error"), "Not a valid https URL (code invalid_url)"),
+                        "400": _json(
+                            _ref("Error"),
+                            "Not a valid https URL (code invalid_url), or not the body described",
+                        ),
                         "401": ERRORS["401"],
+                        "413": ERRORS["413"],
+                        "415": ERRORS["415"],
                     },
                 },
                 "delete": {
@@ -254,6 +276,7 @@ def openapi_schema(*, server_url: str) -> dict:
             "schemas": {
                 "Error": {
                     "type": "object",
+                    "required": ["error"],
                     "properties": {
                         "error": {
                             "type": "object",
@@ -312,9 +335,14 @@ def openapi_schema(*, server_url: str) -> dict:
                 "OrderRequest": {
                     "type": "object",
                     "required": ["service_id"],
+                    "additionalProperties": False,
                     "properties": {
-                        "service_id": {"type": "integer"},
-                        "imei": {"type": "string", "description": "15 digits"},
+                        "service_id": {"type": "integer", "minimum": 1},
+                        "imei": {
+                            "type": "string",
+                            "description": "15 digits (spaces and dashes are ignored; fullwidth "
+                            "digits are read as ASCII)",
+                        },
                         "fields": {
                             "type": "object",
                             "additionalProperties": {"type": "string"},

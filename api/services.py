@@ -1,8 +1,8 @@
 """What the reseller API does, over the orders, catalog and billing services.
 
 The protocol modules (``dhru.py``, the JSON API) parse and encode; this module answers with plain
-data and raises ``DhruError``/``ApiError`` or the lower apps' own errors, whose messages are safe to
-show.
+data and raises ``DhruError`` or the lower apps' own errors: all ``UserError``s, whose messages are
+safe to show and which each protocol turns into its reply in one place.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from catalog.selectors import service_prices_for, services_browse
 from orders.fields import field_specs, imei_normalise
 from orders.models import Order, Status
 from orders.services import PlaceRequest, order_place, quote_create
+from storefronts.numbers import parse_id, parse_id_or_none
 
 from .dhru import DhruError, NotFound
 
@@ -134,16 +135,15 @@ def _service(user: User, raw_id: str) -> Service:
     raw_id = (raw_id or "").strip()
     if not raw_id:
         raise DhruError("Missing service ID.")
-    if not raw_id.isdigit() or len(raw_id) > 12:
-        raise NotFound(f"Unknown service ID {raw_id[:20]!r}.")
+    service_id = parse_id(raw_id, name="The service ID")  # NFKC, ASCII digits, in range, else a 400
     service = (
-        Service.objects.filter(storefront_id=user.storefront_id, is_active=True, pk=int(raw_id))
+        Service.objects.filter(storefront_id=user.storefront_id, is_active=True, pk=service_id)
         .select_related("storefront")
         .prefetch_related("custom_fields")
         .first()
     )
     if service is None:
-        raise NotFound(f"Unknown service ID {raw_id}.")
+        raise NotFound(f"Unknown service ID {service_id}.")
     return service
 
 
@@ -186,7 +186,11 @@ def order_place_api(*, user: User, fields: dict, ip_address: str | None, user_ag
     if existing is not None:
         same_imei = existing.imei == imei_normalise(values.get("IMEI", ""))
         if existing.service_id != service.pk or not same_imei:
-            raise DhruError(f"REFERENCE {reference} was already used for another order.")
+            raise DhruError(
+                f"REFERENCE {reference} was already used for another order.",
+                status=409,
+                code="conflict",
+            )
         return existing
     request = PlaceRequest(
         service=service,
@@ -209,8 +213,9 @@ def _order_lookup(user: User, fields: dict) -> Order:
     orders = Order.objects.filter(user=user, storefront_id=user.storefront_id)
     order = None
     if raw_id:
-        if raw_id.isdigit() and len(raw_id) <= 12:
-            order = orders.filter(pk=int(raw_id)).first()
+        order_id = parse_id_or_none(raw_id)  # junk is "not found", like another customer's order
+        if order_id is not None:
+            order = orders.filter(pk=order_id).first()
     elif reference and len(reference) <= REFERENCE_MAX:
         order = (
             orders.filter(form_token=f"{TOKEN_PREFIX}{reference}").first()
@@ -274,24 +279,6 @@ def order_get(*, user: User, fields: dict) -> dict:
 
 
 # --- the JSON API (/api/v1/) -------------------------------------------------------------------
-
-
-def fields_from_json(data: dict) -> dict:
-    """A JSON API order request in the shape ``order_place_api`` reads (DHRU field names)."""
-    if not isinstance(data, dict):
-        raise DhruError("Each order must be an object.")
-    extra = data.get("fields") or {}
-    if not isinstance(extra, dict):
-        raise DhruError("fields must be an object of field names and values.")
-    fields = {str(k).strip().upper(): str(v).strip() for k, v in extra.items() if v is not None}
-    fields["CUSTOMFIELD"] = {
-        str(k).strip(): str(v).strip() for k, v in extra.items() if v is not None
-    }
-    fields["ID"] = str(data.get("service_id") or "").strip()
-    if data.get("imei") is not None:
-        fields["IMEI"] = str(data["imei"]).strip()
-    fields["REFERENCE"] = str(data.get("reference") or "").strip()
-    return fields
 
 
 def order_json(order: Order) -> dict:

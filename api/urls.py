@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import v1, views, webhook_views
 
@@ -8,8 +8,10 @@ urlpatterns = [
     path("api/v1/services", v1.services_list, name="api_v1_services"),
     path("api/v1/balance", v1.balance, name="api_v1_balance"),
     path("api/v1/orders", v1.orders, name="api_v1_orders"),
-    path("api/v1/orders/<int:pk>", v1.order_detail, name="api_v1_order"),
+    path("api/v1/orders/<str:pk>", v1.order_detail, name="api_v1_order"),
     path("api/v1/webhook", v1.webhook, name="api_v1_webhook"),
+    path("api/v1/<path:rest>", v1.not_found, name="api_v1_not_found"),
+    re_path(r"^api/v1/?$", v1.not_found),
     path("account/webhook/", webhook_views.webhook_page, name="account_webhook"),
     path(
         "account/webhook/deliveries/<int:pk>/retry/",

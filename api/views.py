@@ -8,9 +8,9 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.api_keys import api_key_authenticate
-from accounts.services import client_ip
-from billing.exceptions import BillingError
-from orders.exceptions import OrderError, OrderFieldsInvalid, TermsAcceptanceRequired
+from orders.exceptions import OrderFieldsInvalid, TermsAcceptanceRequired
+from storefronts.client_ip import client_ip
+from storefronts.exceptions import UserError
 
 from . import dhru, services
 
@@ -23,16 +23,19 @@ INTERNAL_ERROR = (
 )
 
 
-def error_message(exc: Exception) -> str:
-    """The message a customer's error shows in the protocol's ERROR."""
+def error_message(exc: UserError) -> str:
+    """The message a customer's error shows: the DHRU ``ERROR``'s ``MESSAGE`` and the JSON API's
+    ``error.message``."""
     if isinstance(exc, OrderFieldsInvalid):
         return "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
     if isinstance(exc, TermsAcceptanceRequired):
         return f"{exc} Sign in on the website to accept them, then try again."
-    return str(exc)
+    return exc.message
 
 
-EXPECTED_ERRORS = (dhru.DhruError, OrderError, BillingError)
+# Every error a customer can cause (``DhruError``, ``OrderError``, ``BillingError``, a bad number)
+# is a ``UserError``; on this protocol it becomes ``{"ERROR": [{"MESSAGE": …}]}`` with HTTP 200.
+EXPECTED_ERRORS = (UserError,)
 
 
 # --- actions: each takes (request, user) and returns the reply body ----------------------------

@@ -20,6 +20,7 @@ from .webhooks import (
     webhook_endpoint_of,
     webhook_endpoint_remove,
     webhook_endpoint_set,
+    webhook_error_shown,
 )
 
 
@@ -62,10 +63,13 @@ def webhook_page(request):
         status = 400
     else:
         form = WebhookForm(initial={"url": endpoint.url} if endpoint else None)
+    deliveries = webhook_deliveries_recent(endpoint=endpoint) if endpoint else []
+    for delivery in deliveries:
+        delivery.error_shown = webhook_error_shown(delivery)
     context = {
         "form": form,
         "endpoint": endpoint,
-        "deliveries": webhook_deliveries_recent(endpoint=endpoint) if endpoint else [],
+        "deliveries": deliveries,
         "signature_header": SIGNATURE_HEADER,
         "event_id_header": EVENT_ID_HEADER,
     }

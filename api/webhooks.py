@@ -37,6 +37,10 @@ Answer with any 2xx within 10 seconds. Anything else (another status, a redirect
 connection) is a failure, tried again after about 30 s, 2 min, 10 min, 1 h, 3 h, 6 h and 12 h
 (with jitter); after the 8th failed attempt the delivery is given up (it can be sent again from the
 account page).
+
+The URL's host must be a public address (``storefronts/outbound.py``): it is resolved once per
+attempt and the request goes to the address that was checked. The account page and the API show
+a failed attempt as a fixed sentence or "HTTP <status>", never the connection error's own text.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ import json
 import logging
 import random
 import secrets
-import socket
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import requests
@@ -62,6 +66,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from orders.models import Order, OrderEvent, Status
+from storefronts.outbound import (
+    OutboundError,
+    OutboundRefused,
+    outbound_failure,
+    outbound_post,
+    outbound_url_check,
+)
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import STATUS_CODES, order_status_item
@@ -105,23 +116,10 @@ def _is_local_host(host: str) -> bool:
         return False
 
 
-def _is_private_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return not ip.is_global or ip.is_multicast
-
-
-def _is_private_host(host: str) -> bool:
-    if _is_local_host(host):
-        return True
-    try:
-        return _is_private_address(host)
-    except ValueError:
-        return False  # a name: checked against what it resolves to when sending
-
-
 def webhook_url_clean(url: str) -> str:
-    """The URL, or WebhookError: https only in production (and a public host); http is allowed
-    in development when DEBUG is on or for localhost."""
+    """The URL, or WebhookError: https only in production, http also in development when DEBUG
+    is on or for localhost; the host must pass the outbound policy (storefronts/outbound.py: no
+    private or internal address; loopback only in development). Checked again at each send."""
     url = (url or "").strip()
     if not url:
         raise WebhookError("Enter the URL to send order updates to.")
@@ -136,8 +134,10 @@ def webhook_url_clean(url: str) -> str:
     production = getattr(settings, "PRODUCTION", False)
     if parts.scheme != "https" and (production or not (settings.DEBUG or _is_local_host(host))):
         raise WebhookError("The URL must start with https://.")
-    if production and _is_private_host(host):
-        raise WebhookError("The URL must be a public address on the internet.")
+    try:
+        outbound_url_check(url)
+    except OutboundRefused as exc:
+        raise WebhookError("The URL must be a public address on the internet.") from exc
     return url
 
 
@@ -353,20 +353,43 @@ def webhook_backoff(attempt: int) -> dt.timedelta:
     return dt.timedelta(seconds=base * random.uniform(*JITTER))
 
 
-def _resolves_to_private(host: str) -> bool:
+# What a customer may read about a failed attempt: these fixed sentences and "HTTP <status>",
+# never a connection error's own text (it could describe an address inside our network).
+FAILURE_TEXTS = {
+    "address not allowed": "Not sent: the URL's address is not allowed.",
+    "host name does not resolve": "Could not connect: the host name does not resolve.",
+    "connection refused": "Could not connect: connection refused.",
+    "could not connect in time": f"Could not connect within {TIMEOUT_SECONDS} seconds.",
+    "timed out": f"No answer within {TIMEOUT_SECONDS} seconds.",
+    "TLS error": "Could not connect: TLS error (check the certificate).",
+    "connection dropped": "The connection dropped before an answer.",
+    "could not connect": "Could not connect.",
+    "request failed": "The request failed.",
+}
+SHOWN_FAILURES = frozenset(FAILURE_TEXTS.values())
+
+
+def _http_text(status: int) -> str:
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return False  # requests reports the failure to connect
-    return any(_is_private_address(info[4][0]) for info in infos)
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def webhook_error_shown(delivery: WebhookDelivery) -> str:
+    """The last failure of a delivery as its customer sees it (older rows may hold raw text)."""
+    error = delivery.last_error or ""
+    if not error or error in SHOWN_FAILURES:
+        return error
+    if delivery.response_status and error == _http_text(delivery.response_status):
+        return error
+    if delivery.response_status:
+        return f"HTTP {delivery.response_status}"
+    return FAILURE_TEXTS["could not connect"]
 
 
 def _post(endpoint: WebhookEndpoint, body: bytes, event_id) -> tuple[bool, int | None, str]:
-    """POST once: (delivered, HTTP status, error)."""
-    if getattr(settings, "PRODUCTION", False):
-        host = (urlsplit(endpoint.url).hostname or "").lower()
-        if _is_private_host(host) or _resolves_to_private(host):
-            return False, None, "Refused: the URL points to a private address."
+    """POST once, to the address the outbound policy checked: (delivered, HTTP status, error)."""
     timestamp = int(timezone.now().timestamp())
     headers = {
         "Content-Type": "application/json",
@@ -375,28 +398,21 @@ def _post(endpoint: WebhookEndpoint, body: bytes, event_id) -> tuple[bool, int |
         EVENT_ID_HEADER: str(event_id),
     }
     try:
-        response = requests.post(
+        response = outbound_post(
             endpoint.url,
             data=body,
             headers=headers,
             timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
             stream=True,  # the reply's body is never read
         )
         response.close()
-    except requests.Timeout:
-        return False, None, f"No answer within {TIMEOUT_SECONDS} seconds."
-    except requests.ConnectionError as exc:
-        return False, None, f"Could not connect: {exc}"[:300]
-    except requests.RequestException as exc:
-        return False, None, f"{type(exc).__name__}: {exc}"[:300]
+    except (OutboundError, requests.RequestException) as exc:
+        category = outbound_failure(exc)
+        log.info("webhook to endpoint %s not delivered: %s (%r)", endpoint.pk, category, exc)
+        return False, None, FAILURE_TEXTS.get(category, FAILURE_TEXTS["could not connect"])
     if 200 <= response.status_code < 300:
         return True, response.status_code, ""
-    return (
-        False,
-        response.status_code,
-        f"HTTP {response.status_code} {response.reason or ''}"[:300].strip(),
-    )
+    return False, response.status_code, _http_text(response.status_code)
 
 
 def _send(delivery_id: int) -> str:
@@ -494,7 +510,7 @@ def webhook_json(endpoint: WebhookEndpoint, deliveries: list[WebhookDelivery]) -
                 else None,
                 "delivered_at": when(d.delivered_at),
                 "response_status": d.response_status,
-                "last_error": d.last_error,
+                "last_error": webhook_error_shown(d),
                 "created_at": when(d.created_at),
             }
             for d in deliveries

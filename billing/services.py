@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from storefronts.models import Storefront
+from storefronts.numbers import parse_id_or_none
 
 from .exceptions import IdempotencyConflict, InsufficientFunds, InvalidAmount, TopUpNotAllowed
 from .models import (
@@ -28,6 +29,7 @@ from .models import (
     StripeEvent,
     Wallet,
 )
+from .webhook_handlers import stripe_event_handler_for
 
 log = logging.getLogger(__name__)
 
@@ -310,15 +312,28 @@ def payment_close_unpaid(*, payment_id: int, status: str, reason: str = "") -> P
 STRIPE_PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
 
 
+def _stripe_id(value) -> str:
+    """A Stripe object id from an event (``pi_…``, ``cus_…``); an expanded object or junk is ""."""
+    return value[:255] if isinstance(value, str) and value.isascii() else ""
+
+
 @transaction.atomic
 def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
-    """Apply one verified Stripe event once. Returns what happened, for the log."""
+    """Apply one verified Stripe event once. Returns what happened, for the log.
+
+    Whatever a signed body holds, the answer is an outcome (the view acknowledges it), never an
+    exception: Stripe redelivers anything but a 2xx for days.
+    """
     event_id, event_type = str(event["id"])[:255], event["type"]
+    stored_type = str(event_type)[: StripeEvent._meta.get_field("type").max_length]
     record, created = StripeEvent.objects.get_or_create(
-        event_id=event_id, defaults={"storefront": storefront, "type": event_type}
+        event_id=event_id, defaults={"storefront": storefront, "type": stored_type}
     )
     if not created:
         return "duplicate"
+    handler = stripe_event_handler_for(event_type) if isinstance(event_type, str) else None
+    if handler is not None:  # e.g. refund.updated, handled by the refunds app
+        return handler(storefront=storefront, event=event)
     if not isinstance(event_type, str) or not event_type.startswith("checkout.session."):
         return "ignored"
     data = event.get("data")
@@ -327,10 +342,15 @@ def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
     metadata = session.get("metadata")
     payment_id = str(metadata.get("payment_id", "")) if isinstance(metadata, dict) else ""
     # Sessions made by another integration on the same Stripe account carry no (or a foreign)
-    # payment id: acknowledge them so Stripe stops redelivering, and credit nothing.
+    # payment id: acknowledge them so Stripe stops redelivering, and credit nothing. Our own
+    # metadata is ASCII digits, so nothing else (not even "²", which NFKC reads as 2) is ours;
+    # and only a payment made through Stripe is ever credited by a Stripe event.
+    number = parse_id_or_none(payment_id) if payment_id.isascii() else None
     payment = (
-        Payment.objects.filter(pk=int(payment_id), storefront=storefront).first()
-        if payment_id.isdigit() and len(payment_id) < 19
+        Payment.objects.filter(
+            pk=number, storefront=storefront, gateway=Payment.Gateway.STRIPE
+        ).first()
+        if number is not None
         else None
     )
     if payment is None:
@@ -346,8 +366,8 @@ def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
             return "amount mismatch"
         payment_fulfil(
             payment_id=payment.pk,
-            gateway_payment_id=session.get("payment_intent") or "",
-            customer_id=session.get("customer") or "",
+            gateway_payment_id=_stripe_id(session.get("payment_intent")),
+            customer_id=_stripe_id(session.get("customer")),
         )
         return "fulfilled"
     if event_type == "checkout.session.async_payment_failed":

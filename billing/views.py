@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -205,7 +206,18 @@ def display_currency(request):
     display_currency_set(
         user=request.user, currency="" if chosen == request.storefront.balance_currency else chosen
     )
-    return redirect(request.POST.get("next") or "billing_balance")
+    return redirect(_safe_next(request) or "billing_balance")
+
+
+def _safe_next(request) -> str | None:
+    """The page to go back to, if it is on this host; an off-site ``next`` (``//evil.example``,
+    ``https://evil.example``, ``/\\evil``) would make our redirect an open one."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 @csrf_exempt

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from billing.models import LedgerEntry
 from orders.models import Order, OrderEvent
+from storefronts.client_ip import client_ip
 
 QUEUED = "queued"
 ORDER_DEBIT = "order_debit"
@@ -128,7 +129,7 @@ def order_place_baseline(request, service_id: int):
                 imei=imei,
                 fields=json.dumps({"IMEI": imei}),
                 email=user.email,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
                 form_token=form_token[:64],
             )

@@ -1,19 +1,24 @@
 """Settings, read from the environment.
 
 With nothing set, the site runs on the embedded defaults: SQLite under ``var/``, kombu's
-filesystem broker under ``var/``, a database cache, console email with a development outbox.
+filesystem broker under ``var/broker/``, a database cache, console email with a development
+outbox. Importing settings creates no folders: the SQLite backend (``config/sqlite``) and the
+broker transport (``config/broker.py``) make theirs when they first connect.
 ``DJANGO_ENV=production`` turns on the production posture (secure cookies, HSTS, MFA for staff,
 no demo tools) and refuses to start without a real ``SECRET_KEY``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,14 +43,74 @@ PRODUCTION = os.environ.get("DJANGO_ENV", "development").strip().lower() == "pro
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_PLACEHOLDER = "change-me-to-64-random-characters"  # the value in .env.example
+SECRET_KEY_MIN_LENGTH = 50
+GENERATE_SECRET_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
 if not SECRET_KEY:
     if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set when DJANGO_ENV=production; generate one with: "
+            f"{GENERATE_SECRET_KEY}"
+        )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+elif PRODUCTION and SECRET_KEY.strip() == SECRET_KEY_PLACEHOLDER:
+    # A known key signs sessions, password resets and order quotes: anyone could forge them.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is still the .env.example placeholder; generate a real one with: "
+        f"{GENERATE_SECRET_KEY}"
+    )
+elif PRODUCTION and len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too short ({len(SECRET_KEY)} characters; production needs at least "
+        f"{SECRET_KEY_MIN_LENGTH} random characters); generate one with: {GENERATE_SECRET_KEY}"
+    )
+
+# Secrets stored in the database (supplier API keys, bank details) are encrypted with these
+# Fernet keys (storefronts/crypto.py): comma-separated, the first encrypts, all decrypt, so a key
+# can be rotated (`manage.py secrets_reencrypt`). Development falls back to a fixed key.
+GENERATE_FERNET_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+DEV_FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"unlock-storefront development-only field encryption key").digest()
+).decode()
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set when DJANGO_ENV=production (the key that encrypts "
+            f"supplier API keys in the database); generate one with: {GENERATE_FERNET_KEY}"
+        )
+    FIELD_ENCRYPTION_KEYS = [DEV_FIELD_ENCRYPTION_KEY]
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 url-safe base64-"
+            f"encoded bytes); generate one with: {GENERATE_FERNET_KEY}"
+        ) from None
+if PRODUCTION and DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds the public development key.")
+
+# Outbound requests (supplier APIs, reseller webhooks; storefronts/outbound.py) never go to
+# private, link-local or other internal addresses; loopback is allowed only outside production,
+# for the demo supply chain on 127.0.0.1.
+OUTBOUND_ALLOW_LOOPBACK = env_bool("OUTBOUND_ALLOW_LOOPBACK", not PRODUCTION)
+if PRODUCTION and OUTBOUND_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("OUTBOUND_ALLOW_LOOPBACK cannot be on when DJANGO_ENV=production.")
 
 # Hosts are validated by storefronts.middleware against StorefrontDomain rows (unknown -> 400),
 # so Django's own list can stay open unless an operator wants a second fence.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+
+# Links made without a request (e-mails sent by tasks, the demo seed) carry this port; empty
+# means the scheme's default. `make run PORT=8100` sets it to the port the demo serves on.
+SITE_PORT = os.environ.get("SITE_PORT", "" if PRODUCTION else "8000").strip()
+if SITE_PORT and not (SITE_PORT.isascii() and SITE_PORT.isdecimal() and 0 < int(SITE_PORT) < 65536):
+    raise ImproperlyConfigured(
+        f"SITE_PORT must be a port number (1-65535) or empty, not {SITE_PORT!r}"
+    )
 
 INSTALLED_APPS = [
     "accounts.apps.StorefrontAdminConfig",
@@ -68,11 +133,14 @@ INSTALLED_APPS = [
     "catalog",
     "providers",
     "orders",
+    "refunds.apps.RefundsConfig",
     "api",
     "config",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, even the unknown-host 400, gets a Content-Security-Policy.
+    "storefronts.security_headers.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "storefronts.middleware.StorefrontMiddleware",
@@ -85,6 +153,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "storefronts.middleware.UserErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,10 +181,10 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, making the folder of its file on first connect.
+            "ENGINE": "config.sqlite",
             "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of
@@ -155,12 +224,15 @@ BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    # kombu's filesystem transport, all of it under var/broker/ (its exchange tables too, which
+    # kombu would otherwise write to ./control), through a subclass that makes these folders
+    # when a channel opens.
+    CELERY_BROKER_TRANSPORT = "config.broker:FilesystemTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -180,6 +252,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "ledger-audit-nightly": {
         "task": "billing.tasks.ledger_audit_nightly",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "refunds-due-digest": {
+        "task": "refunds.tasks.refunds_due_digest",
+        "schedule": crontab(hour=7, minute=0),
     },
     "orders-release-due": {
         "task": "orders.tasks.orders_release_due",
@@ -204,6 +280,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "exchange-rates-daily": {
         "task": "billing.tasks.exchange_rates_update",
         "schedule": crontab(hour=6, minute=5),
+    },
+    "notifications-send-stuck": {
+        "task": "accounts.tasks.notifications_send_stuck",
+        "schedule": 300.0,
     },
 }
 CELERY_TIMEZONE = "UTC"
@@ -231,6 +311,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Sign-up answers an email that already has an account at this storefront exactly as a new one
+# ("check your inbox") and mails that account's owner instead (accounts/forms.py).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_MAX_EMAIL_ADDRESSES = 2
@@ -246,6 +329,9 @@ ACCOUNT_FORMS = {
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.StorefrontPasswordResetTokenGenerator"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
+    # Failed sign-ins: 10 a minute per IP, and 5 in 5 minutes per IP *and* account (the adapter
+    # puts the client IP in allauth's key), never per account alone: someone failing on purpose
+    # from elsewhere cannot lock the owner out.
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
@@ -306,8 +392,6 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Outside production, whitenoise serves straight from the app and project static folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
-if not PRODUCTION:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Security ------------------------------------------------------------------------------
 # Cookies carry no Domain attribute: each storefront host keeps its own session and CSRF cookie.
@@ -319,6 +403,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Reverse proxies in front of the app that each append the client's address to X-Forwarded-For
+# (one nginx: 1). With 0, the default, the header is ignored and the socket's peer is the client,
+# so nobody can choose the IP stored with an order or counted by rate limits
+# (storefronts/client_ip.py).
+_proxies = os.environ.get("TRUSTED_PROXY_COUNT", "").strip() or "0"
+if not (_proxies.isascii() and _proxies.isdecimal() and int(_proxies) <= 10):
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT must be a number from 0 to 10, not {_proxies!r}"
+    )
+TRUSTED_PROXY_COUNT = int(_proxies)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

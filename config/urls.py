@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
+    path("", include("refunds.urls")),
     path("", include("api.urls")),
     path("", include("storefronts.urls")),
 ]

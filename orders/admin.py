@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,13 +23,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from accounts.admin import NotificationInline
 from billing.exceptions import BillingError
 from catalog.models import Service
 from storefronts.admin import StorefrontScopedAdmin
+from storefronts.client_ip import client_ip
+from storefronts.numbers import parse_id_or_none
 
 from . import selectors, services
 from .exceptions import OrderError
-from .models import OPEN_STATUSES, DispatchAttempt, Order, OrderEvent, Status
+from .fields import imei_normalise
+from .models import OPEN_STATUSES, DispatchAttempt, Order, OrderEvent, PoliceExportLog, Status
+from .police_export import police_export_log_record, police_export_orders
 
 EXPORT_PERMISSION = "orders.export_order_identity"
 
@@ -127,9 +131,10 @@ class ServiceFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in qs.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(service_id=self.value())
-        return queryset
+        if not self.value():
+            return queryset
+        service_id = parse_id_or_none(self.value())  # junk or out of range: no such service
+        return queryset.filter(service_id=service_id) if service_id else queryset.none()
 
 
 # --- forms for the staff actions ---------------------------------------------------------------
@@ -394,9 +399,12 @@ class IdentityExportForm(forms.Form):
     email = forms.EmailField(label="Customer email", required=False)
 
     def clean_imei(self):
-        value = re.sub(r"[\s-]", "", self.cleaned_data.get("imei") or "")
-        if value and not value.isdigit():
-            raise forms.ValidationError("An IMEI has digits only.")
+        # Normalised as orders store it (NFKC, no separators), so a fullwidth IMEI finds them.
+        value = imei_normalise(self.cleaned_data.get("imei") or "")
+        if value and not (value.isascii() and value.isdigit()):
+            raise forms.ValidationError("An IMEI has digits only (0-9).")
+        if len(value) > 15:
+            raise forms.ValidationError("An IMEI has at most 15 digits.")
         return value
 
     def clean(self):
@@ -497,7 +505,7 @@ class OrderAdmin(StorefrontScopedAdmin):
     search_help_text = "IMEI, email, IP address or the reseller's reference"
     date_hierarchy = "placed_at"
     show_full_result_count = False
-    inlines = [OrderEventInline, DispatchAttemptInline]
+    inlines = [OrderEventInline, DispatchAttemptInline, NotificationInline]
     actions = [_make_bulk_action(a) for a in STAFF_ACTIONS.values() if a.bulk]
     readonly_fields = ("number", "price_display", "is_held", "is_overdue")
     fieldsets = (
@@ -696,7 +704,7 @@ class OrderAdmin(StorefrontScopedAdmin):
         Staff with ``orders.export_order_identity`` enter an IMEI or a customer email and get a
         CSV of every matching order of the storefront whose admin this is (the host's), never
         another storefront's, whoever asks. The search is sent by POST so the IMEI or email does
-        not end up in URLs and access logs.
+        not end up in URLs and access logs. Each export is logged (``PoliceExportLog``).
         """
         if not self._can_export(request):
             raise PermissionDenied
@@ -704,16 +712,14 @@ class OrderAdmin(StorefrontScopedAdmin):
         form = IdentityExportForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             imei, email = form.cleaned_data["imei"], form.cleaned_data["email"]
-            match = Q()
-            if imei:
-                match |= Q(imei=imei)
-            if email:
-                match |= Q(email__iexact=email) | Q(user__email__iexact=email)
-            orders = (
-                Order.objects.filter(storefront=storefront)
-                .filter(match)
-                .select_related("user")
-                .order_by("placed_at", "pk")
+            orders = police_export_orders(storefront=storefront, imei=imei, email=email)
+            police_export_log_record(
+                storefront=storefront,
+                actor=request.user,
+                actor_ip=client_ip(request),
+                imei=imei,
+                email=email,
+                order_count=orders.count(),
             )
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -747,3 +753,48 @@ class OrderAdmin(StorefrontScopedAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/orders/order/export.html", context)
+
+
+@admin.register(PoliceExportLog)
+class PoliceExportLogAdmin(StorefrontScopedAdmin):
+    """DS-21: every identity export, read-only (written only by the export itself)."""
+
+    list_display = ("created_at", "actor_email", "actor_ip", "imei", "email", "order_count")
+    list_filter = ("created_at",)
+    search_fields = ("actor_email", "imei", "email")
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "actor",
+        "actor_email",
+        "actor_ip",
+        "imei",
+        "email",
+        "order_count",
+    )
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if not self._scoped(request):
+            columns.append("storefront")
+        return columns
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not self._scoped(request):
+            filters.append("storefront")
+        return filters
+
+    def get_list_select_related(self, request):
+        return () if self._scoped(request) else ("storefront",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

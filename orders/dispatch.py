@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Service
@@ -170,24 +171,32 @@ def _attempt_resolve(order: Order, attempt: DispatchAttempt) -> bool:
     return True
 
 
+def _poll_record(order: Order, now: dt.datetime) -> None:
+    """Count one answered (or failed) poll and set the next one. The counter is incremented in
+    the database (F), so two polls of the same order at once both count."""
+    Order.objects.filter(pk=order.pk).update(
+        next_poll_at=now + poll_delay(now - order.placed_at), polls=F("polls") + 1
+    )
+
+
 def order_poll(*, order_id: int) -> str:
-    """Ask the provider how a sent order is doing and apply the outcome once."""
+    """Ask the provider how a sent order is doing and apply the outcome once. A held order
+    (DS-2) is not asked: it waits, due, and is polled at the first sweep after its release."""
     order = Order.objects.select_related("route__connection", "service").get(pk=order_id)
     if order.status not in (Status.SUBMITTED, Status.IN_PROCESS) or order.route is None:
         return "not polled"
+    if order.held_at is not None:
+        return "held"
     provider = provider_for(order.route.connection)
     now = timezone.now()
     try:
         outcome = provider.poll(order.provider_ref)
     except ProviderError as exc:
-        Order.objects.filter(pk=order.pk).update(
-            next_poll_at=now + poll_delay(now - order.placed_at), polls=order.polls + 1
-        )
+        _poll_record(order, now)
         return f"poll failed: {exc}"
+    _poll_record(order, now)
     try:
         if isinstance(outcome, Completed):
-            if order.held_at is not None:
-                return "held"
             try:
                 order_complete(order=order, code=outcome.code, result=outcome.result)
             except OrderError:
@@ -202,20 +211,21 @@ def order_poll(*, order_id: int) -> str:
         return "moved meanwhile"
     if isinstance(outcome, Pending) and order.status == Status.SUBMITTED:
         try:
-            order = order_transition(order=order, to=Status.IN_PROCESS, message="In process.")
+            order_transition(order=order, to=Status.IN_PROCESS, message="In process.")
         except IllegalTransition:
             return "moved meanwhile"
-    Order.objects.filter(pk=order.pk).update(
-        next_poll_at=now + poll_delay(now - order.placed_at), polls=order.polls + 1
-    )
     return "pending"
 
 
 def orders_due_for_poll(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
+    """Sent orders whose next poll is due. Held orders (DS-2) are left out, or every beat tick
+    would pick them again; once released, their past ``next_poll_at`` makes them due at once."""
     now = now or timezone.now()
     return list(
         Order.objects.filter(
-            status__in=[Status.SUBMITTED, Status.IN_PROCESS], next_poll_at__lte=now
+            status__in=[Status.SUBMITTED, Status.IN_PROCESS],
+            next_poll_at__lte=now,
+            held_at__isnull=True,
         )
         .order_by("next_poll_at")
         .values_list("pk", flat=True)[:limit]

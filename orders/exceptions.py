@@ -23,6 +23,9 @@ class PriceChanged(OrderError):
 
 
 class TermsAcceptanceRequired(OrderError):
+    status = 403
+    code = "account_action_required"
+
     def __init__(self):
         super().__init__(
             "Our terms changed since you last accepted them: please read and accept them."
@@ -30,6 +33,9 @@ class TermsAcceptanceRequired(OrderError):
 
 
 class VerificationRequired(OrderError):
+    status = 403
+    code = "account_action_required"
+
     def __init__(self):
         super().__init__(
             "Your account needs verification before it can order: our support team has asked "
@@ -43,6 +49,8 @@ class OrderLimitReached(OrderError):
 
 
 class OrderFieldsInvalid(OrderError):
+    code = "invalid_fields"
+
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))

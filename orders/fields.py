@@ -6,6 +6,7 @@ One function validates them for the browser form, bulk lines and the API alike.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from stdnum import imei as stdnum_imei
@@ -23,6 +24,9 @@ class FieldSpec:
     pattern: str = ""
     help: str = ""
     choices: list[str] = field(default_factory=list)
+    # The pattern's ``\d`` means ASCII 0-9 (our own patterns and number fields; a staff-written
+    # pattern keeps Python's Unicode meaning for ``\w``).
+    ascii_pattern: bool = False
 
 
 def field_specs(service: Service) -> list[FieldSpec]:
@@ -33,6 +37,7 @@ def field_specs(service: Service) -> list[FieldSpec]:
             label=DHRU_FIELDS[n]["label"],
             pattern=DHRU_FIELDS[n]["pattern"],
             help=DHRU_FIELDS[n]["help"],
+            ascii_pattern=True,
         )
         for n in service.required_fields
     ]
@@ -45,15 +50,17 @@ def field_specs(service: Service) -> list[FieldSpec]:
                 pattern=custom.pattern if custom.type != ServiceField.Type.NUMBER else r"\d{1,12}",
                 help=custom.help_text,
                 choices=list(custom.options) if custom.type == ServiceField.Type.SELECT else [],
+                ascii_pattern=custom.type == ServiceField.Type.NUMBER,
             )
         )
     return specs
 
 
 def imei_error(value: str) -> str | None:
-    """Why ``value`` is not an IMEI, or None: exactly 15 digits with a valid check digit."""
-    if not value.isdigit():
-        return "An IMEI has digits only."
+    """Why ``value`` (normalised by ``imei_normalise``) is not an IMEI, or None: exactly 15 ASCII
+    digits with a valid check digit. ``"٣".isdigit()`` is true, so ASCII is checked as well."""
+    if not (value.isascii() and value.isdigit()):
+        return "An IMEI has digits only (0-9)."
     if len(value) != 15:
         return f"An IMEI has exactly 15 digits; this has {len(value)}."
     if not stdnum_imei.is_valid(value):
@@ -62,8 +69,11 @@ def imei_error(value: str) -> str | None:
 
 
 def imei_normalise(value: str) -> str:
-    """Drop the spaces, dashes and slashes people paste with an IMEI."""
-    return re.sub(r"[\s\-/.]", "", value or "")
+    """The IMEI as stored and sent upstream: NFKC-normalised (fullwidth ``３`` becomes ``3``),
+    without the spaces, dashes and slashes people paste with it. Digits NFKC does not map to
+    ASCII (Arabic-Indic ``٣``) are left for ``imei_error`` to refuse."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return re.sub(r"[\s\-/.]", "", text)
 
 
 def order_fields_clean(service: Service, data, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -94,13 +104,30 @@ def order_fields_clean(service: Service, data, skip: tuple[str, ...] = ()) -> di
             if value not in spec.choices:
                 errors[spec.name] = f"Choose one of the listed {spec.label.lower()} options."
                 continue
-        elif spec.pattern and not re.fullmatch(spec.pattern, value):
-            errors[spec.name] = f"{spec.label} is not in the expected format."
-            continue
+        elif spec.pattern:
+            matched = _pattern_value(spec, value)
+            if matched is None:
+                errors[spec.name] = f"{spec.label} is not in the expected format."
+                continue
+            value = matched
         values[spec.name] = value
     if errors:
         raise OrderFieldsInvalid(errors)
     return values
+
+
+def _pattern_value(spec: FieldSpec, value: str) -> str | None:
+    """``value`` if it matches the field's pattern; else its NFKC form if that matches (a PIN
+    typed in fullwidth digits is stored as ASCII); else None. Free text that already matches is
+    kept exactly as typed."""
+    flags = re.ASCII if spec.ascii_pattern else 0
+    for candidate in (value, unicodedata.normalize("NFKC", value)):
+        try:
+            if re.fullmatch(spec.pattern, candidate, flags=flags):
+                return candidate
+        except re.error:
+            return None
+    return None
 
 
 def needs_shipping_address(service: Service) -> bool:

@@ -20,6 +20,7 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected (refunded)"
     CANCELLED = "cancelled", "Cancelled (refunded)"
     REFUSED = "refused", "Refused (refunded)"
+    REFUNDED = "refunded", "Late: refunded on request"
 
 
 OPEN_STATUSES = [
@@ -30,7 +31,7 @@ OPEN_STATUSES = [
     Status.SUBMITTED,
     Status.IN_PROCESS,
 ]
-REFUNDED_STATUSES = [Status.REJECTED, Status.CANCELLED, Status.REFUSED]
+REFUNDED_STATUSES = [Status.REJECTED, Status.CANCELLED, Status.REFUSED, Status.REFUNDED]
 DONE_STATUSES = [Status.COMPLETED, Status.SHIPPED]
 
 
@@ -180,3 +181,35 @@ class DispatchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.state})"
+
+
+class PoliceExportLog(models.Model):
+    """DS-21: one export of order identities (IMEI, e-mail, IP) for the police: who asked, when,
+    for what, and how many orders it held. Written by ``orders.identity_export``; never edited."""
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who exported",
+    )
+    actor_email = models.EmailField(help_text="Kept if the staff account is removed")
+    actor_ip = models.GenericIPAddressField(null=True, blank=True)
+    imei = models.CharField(max_length=15, blank=True, help_text="The IMEI asked for")
+    email = models.EmailField(blank=True, help_text="The customer email asked for")
+    order_count = models.PositiveIntegerField(default=0, help_text="Orders in the export")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["storefront", "-created_at"])]
+        verbose_name = "police export"
+
+    def __str__(self) -> str:
+        asked = " / ".join(x for x in (self.imei, self.email) if x)
+        return f"DS-21 export by {self.actor_email}: {asked}"

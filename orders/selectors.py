@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import OPEN_STATUSES, Order, OrderEvent
+from accounts.selectors import terms_acceptance_latest
+from storefronts.selectors import terms_current
+
+from .models import OPEN_STATUSES, Order, OrderEvent, Status
 
 
 def orders_for_customer(
@@ -58,3 +63,34 @@ def order_is_overdue(order: Order, now=None) -> bool:
     """The same rule as ``overdue_condition``, for one loaded order."""
     now = now or timezone.now()
     return order.is_open and order.due_at is not None and now > order.due_at
+
+
+def order_can_cancel(*, order: Order, now: dt.datetime | None = None) -> bool:
+    """DS-11: pending and still inside its cancellation window."""
+    now = now or timezone.now()
+    return (
+        order.status == Status.PENDING
+        and order.cancel_until is not None
+        and now <= order.cancel_until
+    )
+
+
+def orders_in_last_hour(*, user) -> int:
+    """The customer's orders of the last hour, for the storefront's hourly limit."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    return Order.objects.filter(user=user, placed_at__gte=since).count()
+
+
+def terms_need_acceptance(*, user) -> bool:
+    """IS-13: the newest terms were published after the customer's last acceptance.
+
+    Remembered on the user object for the rest of the request (the form and the placement
+    both ask)."""
+    cached = getattr(user, "_terms_need_acceptance", None)
+    if cached is not None:
+        return cached
+    current = terms_current(user.storefront)
+    latest = terms_acceptance_latest(user) if current is not None else None
+    needed = current is not None and (latest is None or latest.terms_version_id != current.pk)
+    user._terms_need_acceptance = needed
+    return needed

@@ -10,12 +10,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.services import client_ip
 from billing import selectors as billing_selectors
 from billing.exceptions import InsufficientFunds
 from billing.services import wallet_get_or_create
 from catalog.models import Service
 from catalog.selectors import service_for_storefront
+from storefronts.client_ip import client_ip
 from storefronts.csv_export import csv_download
 from storefronts.selectors import terms_current
 
@@ -69,7 +69,7 @@ def order_create(request, service_id: int, bulk: bool = False):
     if bulk and service.kind == Service.Kind.CABLE_UNLOCK:
         raise Http404("Cable unlocks are ordered one phone at a time.")
     user = request.user
-    ask_terms = services.terms_need_acceptance(user)
+    ask_terms = selectors.terms_need_acceptance(user=user)
     posted = request.POST if request.method == "POST" else None
     form = OrderForm(posted, service=service, ask_terms=ask_terms, bulk=bulk)
     status = 200
@@ -205,7 +205,7 @@ def _order_context(request, order: Order) -> dict:
         "order": order,
         "events": selectors.order_timeline(order),
         "overdue": selectors.order_is_overdue(order),
-        "can_cancel": services.order_can_cancel(order),
+        "can_cancel": selectors.order_can_cancel(order=order),
         "rate": _rate(request),
     }
 

@@ -1,22 +1,26 @@
 """Supplier connections and service routes in the admin, scoped to the host's storefront.
 
-An API key never shows here: a connection names the environment variable that holds it, and the
-admin says only whether that variable is set. The actions "Import the supplier's service list" and
-"Check balance" call one service each and report through messages; a supplier that fails is a
-message, never a 500.
+A supplier's API key is write-only here (DESIGN.md, "Secrets"): staff paste it into a password
+field that is always empty, it is stored encrypted, and the admin shows only when it was set and
+its last four characters. A base URL must pass the outbound policy (storefronts/outbound.py). The
+actions "Import the supplier's service list" and "Check balance" call one service each and report
+through messages in fixed words, never the supplier's reply; a supplier that fails is a message,
+never a 500.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from storefronts.admin import StorefrontScopedAdmin
+from storefronts.outbound import OutboundRefused, outbound_url_check
 
 from . import services
 from .base import ProviderError
@@ -38,6 +42,15 @@ class ProviderConnectionForm(forms.ModelForm):
         assume_scheme="https",
         help_text=ProviderConnection._meta.get_field("base_url").help_text,
     )
+    new_api_key = forms.CharField(
+        label="API key",
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Paste the key the supplier gave you. It is stored encrypted and never shown "
+        "again; leave empty to keep the current key.",
+    )
+    forget_api_key = forms.BooleanField(required=False, label="Remove the stored API key")
 
     class Meta:
         model = ProviderConnection
@@ -49,17 +62,42 @@ class ProviderConnectionForm(forms.ModelForm):
             "priority",
             "base_url",
             "username",
-            "api_key_env",
             "parameter_encoding",
             "timeout_seconds",
             "sandbox_delay_seconds",
             "low_balance_alert",
         )
 
+    def clean_base_url(self):
+        url = self.cleaned_data.get("base_url") or ""
+        if not url:
+            return url
+        if settings.PRODUCTION and not url.lower().startswith("https://"):
+            raise ValidationError("Use an https:// URL: the API key travels with every request.")
+        try:
+            outbound_url_check(url)
+        except OutboundRefused as exc:
+            raise ValidationError(
+                "This address is not allowed: a supplier must be a public address on the "
+                "internet (not a private, loopback or link-local one)."
+            ) from exc
+        return url
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("kind") == ProviderConnection.Kind.DHRU:
-            missing = [f for f in ("base_url", "username", "api_key_env") if not cleaned.get(f)]
+            has_key = bool(cleaned.get("new_api_key")) or (
+                self.instance.api_key_set_at is not None and not cleaned.get("forget_api_key")
+            )
+            missing = [
+                label
+                for label, present in (
+                    ("base URL", cleaned.get("base_url")),
+                    ("username", cleaned.get("username")),
+                    ("API key", has_key),
+                )
+                if not present
+            ]
             if missing:
                 raise ValidationError(f"A DHRU connection needs: {', '.join(missing)}.")
         return cleaned
@@ -73,7 +111,6 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
         "kind",
         "base_url",
         "username",
-        "api_key_env",
         "api_key_state",
         "parameter_encoding",
         "is_active",
@@ -101,7 +138,8 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                 "fields": (
                     "base_url",
                     "username",
-                    ("api_key_env", "api_key_state"),
+                    ("new_api_key", "api_key_state"),
+                    "forget_api_key",
                     "parameter_encoding",
                     "timeout_seconds",
                 )
@@ -120,6 +158,15 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
         ),
     )
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("api_key")  # the admin never decrypts it
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        new_key = form.cleaned_data.get("new_api_key")
+        if new_key or form.cleaned_data.get("forget_api_key"):
+            services.connection_api_key_set(connection=obj, api_key=new_key or "")
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self._scoped(request):  # the storefront is the host's: not a choice
@@ -128,15 +175,15 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
             fieldsets = ((fieldsets[0][0], first), *fieldsets[1:])
         return fieldsets
 
-    @admin.display(description="API key")
+    @admin.display(description="Stored API key")
     def api_key_state(self, obj):
         if obj is None or not obj.pk or obj.kind == ProviderConnection.Kind.SANDBOX:
             return "—"
-        if not obj.api_key_env:
-            return format_html('<span style="color:#b00">no variable named</span>')
-        if os.environ.get(obj.api_key_env):
-            return format_html('<span style="color:#070">{} is set</span>', obj.api_key_env)
-        return format_html('<span style="color:#b00">{} is not set</span>', obj.api_key_env)
+        if obj.api_key_set_at is None:
+            return format_html('<span style="color:#b00">{}</span>', "not set")
+        when = formats.date_format(timezone.localtime(obj.api_key_set_at), "j M Y")
+        ends = f", ends in …{obj.api_key_last4}" if obj.api_key_last4 else ""
+        return format_html('<span style="color:#070">set on {}{}</span>', when, ends)
 
     @admin.action(description="Import the supplier's service list", permissions=["change"])
     def import_services(self, request, queryset):
@@ -144,13 +191,14 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
             try:
                 report = services.routes_import_from_supplier(connection=connection)
             except ProviderError as exc:
-                messages.error(request, f"{connection}: could not read the service list: {exc}")
-                continue
-            except Exception as exc:  # never a 500 from an upstream we do not control
-                log.exception("service list import from %s failed", connection)
+                log.warning("service list import from %s failed: %s", connection, exc)
                 messages.error(
-                    request, f"{connection}: the import failed ({exc.__class__.__name__})."
+                    request, f"{connection}: could not read the service list: {exc.public}."
                 )
+                continue
+            except Exception:  # never a 500 from an upstream we do not control
+                log.exception("service list import from %s failed", connection)
+                messages.error(request, f"{connection}: the import failed (see the server log).")
                 continue
             messages.success(request, f"{connection}: {report.summary()}.")
             if report.created:
@@ -170,13 +218,12 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
             try:
                 check = services.connection_balance_check(connection=connection)
             except ProviderError as exc:
-                messages.error(request, f"{connection}: could not read the balance: {exc}")
+                log.warning("balance check of %s failed: %s", connection, exc)
+                messages.error(request, f"{connection}: could not read the balance: {exc.public}.")
                 continue
-            except Exception as exc:
+            except Exception:
                 log.exception("balance check of %s failed", connection)
-                messages.error(
-                    request, f"{connection}: the check failed ({exc.__class__.__name__})."
-                )
+                messages.error(request, f"{connection}: the check failed (see the server log).")
                 continue
             currency = f" {check.info.currency}" if check.info.currency else ""
             text = f"{connection}: balance {connection.last_balance}{currency}"

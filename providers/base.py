@@ -61,7 +61,15 @@ class AccountInfo:
 
 
 class ProviderError(Exception):
-    """Base: something went wrong talking to the provider. The message says what."""
+    """Base: something went wrong talking to the provider. The message says what, for logs and
+    dispatch attempts; ``public`` says it in fixed words safe for the admin, never the supplier's
+    own text (a reply body can be anything the server at the URL wants us to show)."""
+
+    default_public = "the supplier could not be reached or answered with an error"
+
+    def __init__(self, message: str = "", *, public: str | None = None):
+        super().__init__(message)
+        self.public = public or self.default_public
 
 
 class ProviderFault(ProviderError):
@@ -70,6 +78,8 @@ class ProviderFault(ProviderError):
 
 class ProviderTimeout(ProviderError):
     """No answer in time: the outcome is unknown."""
+
+    default_public = "the supplier did not answer in time"
 
 
 class Provider:

@@ -1,9 +1,8 @@
 """The demo supply chain (issue: providers): the retail demo buys from the reseller demo over its
 DHRU endpoint, and the reseller demo buys from the sandbox lab.
 
-The retail storefront's API key for the reseller is an environment variable, as for any real
-supplier: ``demo_seed`` writes it to ``var/demo.env`` (never committed) and ``make run`` loads
-that file into web, worker and beat.
+The retail storefront's API key for the reseller is stored on its connection, encrypted, as staff
+store any real supplier's key: ``demo_seed`` makes the key at the reseller demo and sets it.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from decimal import Decimal
 from catalog.models import Service
 
 from .models import ProviderConnection, ServiceRoute
+from .services import connection_api_key_set
 
 DISPATCHED = (Service.Kind.IMEI_UNLOCK, Service.Kind.PHONE_CHECK)
-DEMO_UPSTREAM_KEY_ENV = "DEMO_DHRU_KEY_IMEISERVER"
 DEMO_UPSTREAM_EMAIL = "imeiserver-upstream@example.com"
 SANDBOX_DELAY_SECONDS = 20
 
@@ -58,9 +57,20 @@ def demo_sandbox_seed(storefront) -> ProviderConnection:
     return connection
 
 
-def demo_dhru_upstream_seed(*, storefront, upstream_storefront, upstream_host: str, port: int):
+def demo_upstream_key(*, storefront, upstream_storefront) -> str:
+    """The API key the retail demo holds for the reseller demo ("" when it has none yet)."""
+    connection = ProviderConnection.objects.filter(
+        storefront=storefront, name=f"{upstream_storefront.display_name} (DHRU API)"
+    ).first()
+    return connection.api_key if connection else ""
+
+
+def demo_dhru_upstream_seed(
+    *, storefront, upstream_storefront, upstream_host: str, port: int, api_key: str
+):
     """The retail demo's upstream: the reseller demo's DHRU endpoint, over real HTTP on this
-    machine, with routes from each retail service to the reseller service of the same slug."""
+    machine, with routes from each retail service to the reseller service of the same slug.
+    ``api_key`` (the retail demo's key at the reseller demo) is stored encrypted on the row."""
     connection, _ = ProviderConnection.objects.update_or_create(
         storefront=storefront,
         name=f"{upstream_storefront.display_name} (DHRU API)",
@@ -69,12 +79,13 @@ def demo_dhru_upstream_seed(*, storefront, upstream_storefront, upstream_host: s
             "base_url": f"http://127.0.0.1:{port}/",
             "host_header": upstream_host,
             "username": DEMO_UPSTREAM_EMAIL,
-            "api_key_env": DEMO_UPSTREAM_KEY_ENV,
             "parameter_encoding": ProviderConnection.Encoding.XML,
             "timeout_seconds": 20,
             "priority": 10,
         },
     )
+    if connection.api_key != api_key:
+        connection_api_key_set(connection=connection, api_key=api_key)
     upstream = {s.slug: s for s in upstream_storefront.services.filter(kind__in=DISPATCHED)}
     for service in storefront.services.filter(kind__in=DISPATCHED):
         remote = upstream.get(service.slug)

@@ -18,7 +18,10 @@ JSON keyed by a request id (``{"1": {...}, "2": {...}}``) whatever the connectio
 DHRU's own client does, and read the reply keyed by the same ids.
 
 Every request has the connection's timeout; redirects are not followed (a POST turned into a GET
-would lose the form) and nothing is retried here: retrying is the dispatcher's decision.
+would lose the form) and nothing is retried here: retrying is the dispatcher's decision. Requests go
+through ``storefronts.outbound.outbound_post``: the host is resolved once, a private or internal
+address is refused, and the connection goes to the checked address (``host_header`` names the site
+when the base URL is an address).
 
 Replies read
 ------------
@@ -40,8 +43,9 @@ what happened                                      outcome
 read timeout (request sent, no answer in time)     ``ProviderTimeout`` — outcome unknown
 connection dropped after the request was sent      ``ProviderTimeout`` — outcome unknown
 connect timeout, connection refused, DNS, TLS      ``ProviderFault`` — nothing was sent
-HTTP 3xx/4xx/5xx                                   ``ProviderFault`` (status + first bytes)
-HTML, empty or malformed JSON body                 ``ProviderFault`` (first bytes)
+address refused by the outbound policy             ``ProviderFault`` — nothing was sent
+HTTP 3xx/4xx/5xx                                   ``ProviderFault`` (status; body to the log)
+HTML, empty or malformed JSON body                 ``ProviderFault`` (first bytes to the log)
 ``ERROR`` about the account or the supplier:       ``ProviderFault`` on every action
   authentication, API key, IP, credit/balance,
   service not active/disabled/unknown, action,
@@ -59,6 +63,10 @@ bulk placement: an item missing in the reply       ``ProviderTimeout`` (outcome 
 
 ``lookup`` cannot tell "no such order" from "REFERENCE not understood", so ``supports_lookup`` is
 False: after a timeout an order that is not found stays for a person to check, never resent.
+
+A ProviderError's message (logs, dispatch attempts) may quote a DHRU ``ERROR`` message; its
+``public`` text, which the admin shows, is one of a few fixed phrases ("the supplier refused the
+credentials", "answered something that is not a DHRU reply", "could not connect: …").
 """
 
 from __future__ import annotations
@@ -66,14 +74,15 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 import re
 from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape
 
 import requests
-from urllib3.exceptions import NewConnectionError
 
 from catalog.models import DHRU_FIELDS
+from storefronts.outbound import OutboundError, never_connected, outbound_failure, outbound_post
 
 from .base import (
     AccountInfo,
@@ -88,20 +97,39 @@ from .base import (
     Submitted,
 )
 
+log = logging.getLogger(__name__)
+
 USER_AGENT = "unlock-storefront DHRU client/1.0"
 SNIPPET = 120
+NOT_DHRU = "answered something that is not a DHRU reply"
 
 # ERROR messages that are about our account or the supplier, not about the order: fail over.
-FAULT_MESSAGES = re.compile(
-    r"auth|api\s*(access\s*)?key|apikey|username|password|login|not\s+authori[sz]ed|"
-    r"access\s+denied|\bip\b|suspend|"
-    r"credit|balance|insufficient|not\s+enough|fund|"
-    r"service\s*(id\s*)?(is\s+)?(not\s+(active|available|found|exist)|inactive|disabled|invalid|unknown)|"
-    r"(invalid|unknown|wrong)\s+service|no\s+such\s+service|"
-    r"(invalid|unknown)\s+(action|request\s*format|parameters\s+format)|"
-    r"maintenance|too\s+many|rate\s+limit|try\s+again\s+later|temporar",
-    re.IGNORECASE,
+# Each kind has the fixed words the admin shows for it (never the supplier's own text).
+FAULT_KINDS = (
+    (
+        r"auth|api\s*(access\s*)?key|apikey|username|password|login|not\s+authori[sz]ed|"
+        r"access\s+denied|\bip\b|suspend",
+        "the supplier refused the credentials",
+    ),
+    (
+        r"credit|balance|insufficient|not\s+enough|fund",
+        "the supplier reports too little credit on the account",
+    ),
+    (
+        r"service\s*(id\s*)?(is\s+)?(not\s+(active|available|found|exist)|inactive|disabled|invalid|unknown)|"
+        r"(invalid|unknown|wrong)\s+service|no\s+such\s+service",
+        "the supplier reports the service is not available",
+    ),
+    (
+        r"(invalid|unknown)\s+(action|request\s*format|parameters\s+format)",
+        "the supplier does not understand the request",
+    ),
+    (
+        r"maintenance|too\s+many|rate\s+limit|try\s+again\s+later|temporar",
+        "the supplier is busy or in maintenance; try again later",
+    ),
 )
+FAULT_MESSAGES = re.compile("|".join(f"(?:{pattern})" for pattern, _ in FAULT_KINDS), re.I)
 
 PENDING_WORDS = {
     "0",
@@ -146,11 +174,24 @@ class DhruError(Exception):
     def is_fault(self) -> bool:
         return bool(FAULT_MESSAGES.search(self.message))
 
+    @property
+    def public(self) -> str:
+        """The kind of error in fixed words, for the admin."""
+        for pattern, words in FAULT_KINDS:
+            if re.search(pattern, self.message, re.IGNORECASE):
+                return words
+        return "the supplier answered with an error"
+
+    def fault(self, prefix: str | None = None) -> ProviderFault:
+        return ProviderFault(f"{prefix or self.action}: {self.message}", public=self.public)
+
 
 def endpoint_for(base_url: str) -> str:
     url = (base_url or "").strip()
     if not url:
-        raise ProviderFault("The connection has no base URL.")
+        raise ProviderFault(
+            "The connection has no base URL.", public="the connection has no base URL"
+        )
     if url.rstrip("/").lower().endswith("index.php"):
         return url.rstrip("/")
     url = url.rstrip("/")
@@ -280,7 +321,6 @@ class DhruClient(Provider):
         api_key: str,
         parameter_encoding: str = "xml",
         timeout: float = 20,
-        session: requests.Session | None = None,
         host_header: str = "",
     ):
         self.url = endpoint_for(base_url)
@@ -289,7 +329,6 @@ class DhruClient(Provider):
         self.api_key = api_key
         self.parameter_encoding = parameter_encoding
         self.timeout = timeout
-        self.session = session or requests.Session()
 
     @classmethod
     def from_connection(cls, connection) -> DhruClient:
@@ -310,10 +349,7 @@ class DhruClient(Provider):
         return xml_parameters(params)
 
     def _headers(self) -> dict:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        if self.host_header:
-            headers["Host"] = self.host_header  # a supplier reached by address, named by host
-        return headers
+        return {"Accept": "application/json", "User-Agent": USER_AGENT}
 
     def call(self, action: str, params: dict | None = None, *, bulk: bool = False) -> dict:
         """POST one action; the decoded reply object. Raises ProviderTimeout, ProviderFault,
@@ -328,45 +364,63 @@ class DhruClient(Provider):
             data["parameters"] = self.encode(params, bulk=bulk)
         where = f"{action} at {self.url}"
         try:
-            response = self.session.post(
+            # Only to the address the outbound policy checked (storefronts/outbound.py); a
+            # supplier reached by address that serves several sites is named by host_header.
+            response = outbound_post(
                 self.url,
                 data=data,
                 timeout=(self.timeout, self.timeout),
-                allow_redirects=False,
                 headers=self._headers(),
+                host_header=self.host_header,
             )
+        except OutboundError as exc:
+            log.warning("DHRU %s not sent: %s", where, exc)
+            raise ProviderFault(
+                f"{where}: not sent: {exc.category}", public=f"could not connect: {exc.category}"
+            ) from exc
         except requests.ConnectTimeout as exc:
             raise ProviderFault(
-                f"{where}: could not connect within {self.timeout}s (nothing was sent)"
+                f"{where}: could not connect within {self.timeout}s (nothing was sent)",
+                public="could not connect in time",
             ) from exc
         except requests.Timeout as exc:
             raise ProviderTimeout(f"{where}: no answer within {self.timeout}s") from exc
         except requests.ConnectionError as exc:
-            if isinstance(exc, requests.exceptions.SSLError) or _never_connected(exc):
-                raise ProviderFault(f"{where}: could not connect ({_reason(exc)})") from exc
+            reason = outbound_failure(exc)
+            if isinstance(exc, requests.exceptions.SSLError) or never_connected(exc):
+                raise ProviderFault(
+                    f"{where}: could not connect ({reason})", public=f"could not connect: {reason}"
+                ) from exc
             raise ProviderTimeout(
-                f"{where}: the connection dropped before an answer ({_reason(exc)})"
+                f"{where}: the connection dropped before an answer ({reason})",
+                public="the connection dropped before an answer",
             ) from exc
         except requests.RequestException as exc:
-            raise ProviderFault(f"{where}: {_reason(exc)}") from exc
+            raise ProviderFault(f"{where}: {outbound_failure(exc)}") from exc
         return self._decode(response, where, action)
 
     def _decode(self, response: requests.Response, where: str, action: str) -> dict:
+        """The reply object. What the supplier sent back goes to the log, never into a message:
+        messages are shown in the admin, and a body can be anything the server wants shown."""
         text = response.content.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
         status = response.status_code
         if 300 <= status < 400:
             raise ProviderFault(
-                f"{where}: HTTP {status} redirect to {response.headers.get('Location', '?')} "
-                "(fix the base URL)"
+                f"{where}: HTTP {status} redirect, not followed (fix the base URL)",
+                public=f"the supplier answered with a redirect (HTTP {status}): check the base URL",
             )
         if status >= 400:
-            raise ProviderFault(f"{where}: HTTP {status}: {_snippet(text) or '(empty body)'}")
+            log.warning("DHRU %s: HTTP %s: %s", where, status, _snippet(text))
+            raise ProviderFault(
+                f"{where}: HTTP {status}", public=f"the supplier answered HTTP {status}"
+            )
         if not text:
-            raise ProviderFault(f"{where}: HTTP {status} with an empty body")
+            raise ProviderFault(f"{where}: HTTP {status} with an empty body", public=NOT_DHRU)
         reply = _json_object(text)
         if reply is None:
             kind = "HTML" if text.startswith("<") else "malformed JSON"
-            raise ProviderFault(f"{where}: {kind} instead of a DHRU reply: {_snippet(text)}")
+            log.warning("DHRU %s: %s instead of a DHRU reply: %s", where, kind, _snippet(text))
+            raise ProviderFault(f"{where}: {kind} instead of a DHRU reply", public=NOT_DHRU)
         upper = _upper_keys(reply)
         if "ERROR" in upper and "SUCCESS" not in upper:
             raise DhruError(_message(upper["ERROR"]), action)
@@ -411,7 +465,7 @@ class DhruClient(Provider):
                 bulk=True,
             )
         except DhruError as exc:
-            raise ProviderFault(f"placeimeiorderbulk: {exc.message}") from exc
+            raise exc.fault() from exc
         items = _keyed(reply)
         if any(not isinstance(items.get(key), dict) for key in keys):
             # Some went through, maybe: an unknown outcome; look each up, never resend blindly.
@@ -434,7 +488,7 @@ class DhruClient(Provider):
         try:
             reply = self.call("getimeiorder", {"ID": ref})
         except DhruError as exc:
-            raise ProviderFault(f"getimeiorder {ref}: {exc.message}") from exc
+            raise exc.fault(f"getimeiorder {ref}") from exc
         return _status(reply, ref)
 
     def poll_bulk(self, refs: list[str]) -> dict[str, Pending | Completed | Rejected]:
@@ -446,16 +500,18 @@ class DhruClient(Provider):
                 "getimeiorderbulk", {k: {"ID": r} for k, r in keys.items()}, bulk=True
             )
         except DhruError as exc:
-            raise ProviderFault(f"getimeiorderbulk: {exc.message}") from exc
+            raise exc.fault() from exc
         items = _keyed(reply)
         answers = {}
         for key, ref in keys.items():
             item = items.get(key)
             if not isinstance(item, dict):
-                raise ProviderFault(f"getimeiorderbulk: no answer for order {ref}")
+                raise ProviderFault(f"getimeiorderbulk: no answer for order {ref}", public=NOT_DHRU)
             upper = _upper_keys(item)
             if "ERROR" in upper and "SUCCESS" not in upper:
-                raise ProviderFault(f"getimeiorderbulk {ref}: {_message(upper['ERROR'])}")
+                raise DhruError(_message(upper["ERROR"]), "getimeiorderbulk").fault(
+                    f"getimeiorderbulk {ref}"
+                )
             answers[ref] = _status(item, ref)
         return answers
 
@@ -464,7 +520,7 @@ class DhruClient(Provider):
             reply = self.call("getimeiorder", {"REFERENCE": reference})
         except DhruError as exc:
             if exc.is_fault:
-                raise ProviderFault(f"getimeiorder by REFERENCE: {exc.message}") from exc
+                raise exc.fault("getimeiorder by REFERENCE") from exc
             return None
         upper = _upper_keys(reply)
         entry = _upper_keys(_first(upper.get("SUCCESS")))
@@ -480,20 +536,20 @@ class DhruClient(Provider):
         try:
             reply = self.call("accountinfo")
         except DhruError as exc:
-            raise ProviderFault(f"accountinfo: {exc.message}") from exc
+            raise exc.fault() from exc
         entry = _upper_keys(_first(_upper_keys(reply).get("SUCCESS")))
         info = entry.get("ACCOUNTINFO") or entry.get("ACCOUTINFO")
         if not isinstance(info, dict):
-            raise ProviderFault(
-                f"accountinfo: no AccountInfo in the reply: {_snippet(json.dumps(reply))}"
-            )
+            log.warning("DHRU accountinfo without AccountInfo: %s", _snippet(json.dumps(reply)))
+            raise ProviderFault("accountinfo: no AccountInfo in the reply", public=NOT_DHRU)
         info = {str(k).lower(): v for k, v in info.items()}
         credit, currency = parse_money(info.get("creditraw"))
         shown, shown_currency = parse_money(info.get("credit"))
         if credit is None:
             credit = shown
         if credit is None:
-            raise ProviderFault(f"accountinfo: no readable credit in {_snippet(json.dumps(info))}")
+            log.warning("DHRU accountinfo without a credit: %s", _snippet(json.dumps(info)))
+            raise ProviderFault("accountinfo: no readable credit in the reply", public=NOT_DHRU)
         return AccountInfo(
             credit=credit,
             currency=str(info.get("currency") or currency or shown_currency or ""),
@@ -504,13 +560,12 @@ class DhruClient(Provider):
         try:
             reply = self.call("imeiservicelist")
         except DhruError as exc:
-            raise ProviderFault(f"imeiservicelist: {exc.message}") from exc
+            raise exc.fault() from exc
         entry = _upper_keys(_first(_upper_keys(reply).get("SUCCESS")))
         groups = entry.get("LIST")
         if groups is None:
-            raise ProviderFault(
-                f"imeiservicelist: no LIST in the reply: {_snippet(json.dumps(reply))}"
-            )
+            log.warning("DHRU imeiservicelist without LIST: %s", _snippet(json.dumps(reply)))
+            raise ProviderFault("imeiservicelist: no LIST in the reply", public=NOT_DHRU)
         services: list[RemoteService] = []
         for group_key, group in _items(groups):
             if not isinstance(group, dict):
@@ -526,32 +581,6 @@ class DhruClient(Provider):
 
 
 # --- reading replies -------------------------------------------------------------------------
-
-
-def _never_connected(exc: BaseException) -> bool:
-    seen = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, NewConnectionError | ConnectionRefusedError):
-            return True
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException) and isinstance(
-            reason, NewConnectionError | ConnectionRefusedError
-        ):
-            return True
-        nested = (
-            current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
-        )
-        current = nested or current.__cause__ or current.__context__
-    return False
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "Connection refused" in text:
-        return "connection refused"
-    return _snippet(text) or exc.__class__.__name__
 
 
 def _json_object(text: str) -> dict | None:
@@ -571,7 +600,7 @@ def _json_object(text: str) -> dict | None:
 
 def _placement_error(exc: DhruError) -> Rejected:
     if exc.is_fault:
-        raise ProviderFault(f"{exc.action}: {exc.message}")
+        raise exc.fault()
     return Rejected(exc.message)
 
 
@@ -580,9 +609,10 @@ def _placement(reply: dict, action: str) -> Submitted:
     entry = _upper_keys(_first(upper.get("SUCCESS")))
     ref = entry.get("REFERENCEID") or upper.get("REFERENCEID")
     if ref in (None, ""):
-        raise ProviderFault(
-            f"{action}: SUCCESS without a REFERENCEID: {_snippet(json.dumps(reply))}"
+        log.warning(
+            "DHRU %s: SUCCESS without a REFERENCEID: %s", action, _snippet(json.dumps(reply))
         )
+        raise ProviderFault(f"{action}: SUCCESS without a REFERENCEID", public=NOT_DHRU)
     return Submitted(str(ref))
 
 
@@ -590,9 +620,8 @@ def _status(reply: dict, ref: str) -> Pending | Completed | Rejected:
     upper = _upper_keys(reply)
     entry = _upper_keys(_first(upper.get("SUCCESS")))
     if not entry:
-        raise ProviderFault(
-            f"getimeiorder {ref}: no SUCCESS in the reply: {_snippet(json.dumps(reply))}"
-        )
+        log.warning("DHRU getimeiorder %s without SUCCESS: %s", ref, _snippet(json.dumps(reply)))
+        raise ProviderFault(f"getimeiorder {ref}: no SUCCESS in the reply", public=NOT_DHRU)
     status = str(entry.get("STATUS", "")).strip().lower()
     code = _plain(entry.get("CODE"))
     comments = _plain(entry.get("COMMENTS") or entry.get("COMMENT"))
@@ -603,7 +632,10 @@ def _status(reply: dict, ref: str) -> Pending | Completed | Rejected:
     if status in SUCCESS_WORDS:
         raw_code = str(entry.get("CODE") or "")
         return Completed(code=code, result=check_result_from(raw_code))
-    raise ProviderFault(f"getimeiorder {ref}: unknown STATUS {entry.get('STATUS')!r}")
+    raise ProviderFault(
+        f"getimeiorder {ref}: unknown STATUS {_snippet(str(entry.get('STATUS')))[:20]!r}",
+        public=NOT_DHRU,
+    )
 
 
 def _keyed(reply: dict) -> dict:

@@ -1,15 +1,17 @@
 """Upstream connections and the routes from our services to their remote services.
 
-An API key is never stored here: the row names the environment variable that holds it.
+A supplier's API key is pasted by staff and stored encrypted (``storefronts.crypto``); it is
+never shown again, only when it was set and its last four characters (DESIGN.md, "Secrets").
 """
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from storefronts.crypto import EncryptedTextField
 
 
 class ProviderConnection(models.Model):
@@ -36,12 +38,11 @@ class ProviderConnection(models.Model):
         "sites, e.g. the demo's doctorsim.localhost on 127.0.0.1)",
     )
     username = models.CharField(max_length=120, blank=True)
-    api_key_env = models.CharField(
-        max_length=100,
-        blank=True,
-        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]*$", "An environment variable name.")],
-        help_text="Name of the environment variable holding the API key (never the key itself)",
+    api_key = EncryptedTextField(
+        editable=False, help_text="The supplier's API key, encrypted; write-only in the admin"
     )
+    api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    api_key_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     parameter_encoding = models.CharField(
         max_length=12, choices=Encoding.choices, default=Encoding.XML
     )
@@ -77,10 +78,6 @@ class ProviderConnection(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def api_key(self) -> str:
-        return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
 
 
 class ServiceRoute(models.Model):

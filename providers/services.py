@@ -1,4 +1,5 @@
-"""Writes about providers: importing a supplier's service list as routes, and balance checks."""
+"""Writes about providers: a supplier's API key, importing its service list as routes, and
+balance checks."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.services import notification_queue, notification_queue_admins
 from catalog.models import Service
 
 from .base import AccountInfo, RemoteService
@@ -100,6 +101,20 @@ def routes_import_from_supplier(
     return report
 
 
+LAST4_MIN_LENGTH = 12  # a shorter key would give away too much of itself
+
+
+def connection_api_key_set(*, connection: ProviderConnection, api_key: str) -> ProviderConnection:
+    """Store a supplier's new API key, encrypted, with when it was set and (for a key long enough)
+    its last four characters; "" forgets it. Staff can replace a key, never read it back."""
+    api_key = (api_key or "").strip()
+    connection.api_key = api_key
+    connection.api_key_last4 = api_key[-4:] if len(api_key) >= LAST4_MIN_LENGTH else ""
+    connection.api_key_set_at = timezone.now() if api_key else None
+    connection.save(update_fields=["api_key", "api_key_last4", "api_key_set_at"])
+    return connection
+
+
 @dataclass
 class BalanceCheck:
     """What a balance check found. Truthy when the balance is below the connection's alert level."""
@@ -158,13 +173,23 @@ def _low_balance_alert_send(connection: ProviderConnection, info: AccountInfo) -
         "Orders routed to this supplier fail over to other routes (or wait) once the credit runs "
         "out. Top up the account with the supplier.\n"
     )
-    staff = list(
+    staff = (
         get_user_model()
         .objects.filter(storefront=storefront, is_staff=True, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .only("pk", "email")
     )
-    if staff:
-        mail.send_mail(subject, body, None, staff, fail_silently=False)
-    mail.mail_admins(subject, body, fail_silently=True)
+    for member in staff:  # through the notification log, sent after commit
+        notification_queue(
+            storefront=storefront,
+            to=member.email,
+            kind="supplier_low_balance",
+            subject=subject,
+            body=body,
+            about=connection,
+            user=member,
+        )
+    notification_queue_admins(
+        kind="supplier_low_balance", subject=subject, body=body, about=connection
+    )
     log.warning("low balance with %s (storefront %s): %s", connection, storefront.slug, info.credit)

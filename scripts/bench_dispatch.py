@@ -96,7 +96,12 @@ def orders_create(count: int) -> list[int]:
     user = User.objects.get(pk=setup.user_ids[0])
     quote = quote_create(user=user, service=service).token
     ids = []
-    with mock.patch("orders.services._dispatch_schedule"):
+    # Neither their dispatch nor their confirmation e-mails are enqueued: the worker must find
+    # only the tasks each measurement sends.
+    with (
+        mock.patch("orders.services.placement._dispatch_schedule"),
+        mock.patch("accounts.services._notification_schedule"),
+    ):
         for _ in range(count):
             request = PlaceRequest(
                 service=service,

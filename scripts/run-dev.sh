@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Runs web (127.0.0.1:8000), a Celery worker and Celery beat together; Ctrl-C stops all three.
+# Runs web (127.0.0.1:$PORT, default 8000), a Celery worker and Celery beat together; Ctrl-C stops
+# all three. `make run PORT=8100` passes PORT; links in e-mails and the demo's supply chain use the
+# same port (SITE_PORT). VAR_DIR (default var/) holds the database, broker, outbox and logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-mkdir -p var/log
-# Secrets the demo seed made (the retail demo's API key at the reseller demo): environment only.
-if [ -f var/demo.env ]; then set -a; . var/demo.env; set +a; fi
+PORT="${PORT:-8000}"
+case "$PORT" in
+  '' | *[!0-9]*) echo "PORT must be a port number, not '$PORT'" >&2; exit 2 ;;
+esac
+export SITE_PORT="$PORT"
+VAR="${VAR_DIR:-var}"
+mkdir -p "$VAR/log"
 
 pids=()
 cleanup() {
@@ -17,19 +23,19 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-$BIN/celery -A config worker --loglevel=INFO --pool=solo >var/log/worker.log 2>&1 &
+$BIN/celery -A config worker --loglevel=INFO --pool=solo >"$VAR/log/worker.log" 2>&1 &
 pids+=($!)
-$BIN/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule >var/log/beat.log 2>&1 &
+$BIN/celery -A config beat --loglevel=INFO --schedule "$VAR/celerybeat-schedule" >"$VAR/log/beat.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
 
-  Unlock storefront is starting (worker and beat log to var/log/).
+  Unlock storefront is starting (worker and beat log to $VAR/log/).
 
-  Retail demo (USD balance):     http://imeiserver.localhost:8000/
-  Reseller demo (EUR credits):   http://doctorsim.localhost:8000/
-  Emails sent (dev outbox):      http://imeiserver.localhost:8000/dev/outbox/
-  Admin:                         http://imeiserver.localhost:8000/admin/
+  Retail demo (USD balance):     http://imeiserver.localhost:$PORT/
+  Reseller demo (EUR credits):   http://doctorsim.localhost:$PORT/
+  Emails sent (dev outbox):      http://imeiserver.localhost:$PORT/dev/outbox/
+  Admin:                         http://imeiserver.localhost:$PORT/admin/
 
   Demo logins (password unlock-demo-2026 for all, on each storefront):
     customer@example.com   a verified customer
@@ -41,6 +47,6 @@ cat <<MSG
 
 MSG
 
-$BIN/python manage.py runserver 127.0.0.1:8000 &
+$BIN/python manage.py runserver "127.0.0.1:$PORT" &
 pids+=($!)
 wait -n "${pids[@]}" || true

@@ -1,9 +1,23 @@
 """Admin for storefronts, and the mixin that scopes every tenant-owned admin to the host's storefront."""
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.http import Http404
 
 from .models import Storefront, StorefrontDomain, TermsVersion
+
+
+class JunkSafeChangeList(ChangeList):
+    """Django's ``date_hierarchy`` turns some junk in the URL (a 20-digit year, year 9999) into an
+    ``OverflowError``/``ValueError`` outside its own ``try``: here it is the admin's "?e=1" page
+    like any other bad filter value, never a 500."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
 
 
 class StorefrontScopedAdmin(admin.ModelAdmin):
@@ -13,6 +27,9 @@ class StorefrontScopedAdmin(admin.ModelAdmin):
     """
 
     storefront_field = "storefront"
+
+    def get_changelist(self, request, **kwargs):
+        return JunkSafeChangeList
 
     def _scoped(self, request) -> bool:
         return not request.user.is_superuser

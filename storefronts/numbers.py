@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django import forms
+
 from .exceptions import UserError
 
 # The largest value a PostgreSQL bigint (Django's BigAutoField) holds.
@@ -25,7 +27,9 @@ def ascii_digits(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def parse_int(value: object, *, name: str = "value", minimum: int = 0, maximum: int = MAX_ID) -> int:
+def parse_int(
+    value: object, *, name: str = "value", minimum: int = 0, maximum: int = MAX_ID
+) -> int:
     """A whole number from outside, or ``InvalidNumber`` (a 400) naming ``name``."""
     if isinstance(value, bool):
         raise InvalidNumber(f"{name} must be a whole number.")
@@ -52,3 +56,18 @@ def parse_id_or_none(value: object) -> int | None:
         return parse_id(value)
     except InvalidNumber:
         return None
+
+
+class AsciiDecimalField(forms.DecimalField):
+    """A form's money field: NFKC first (fullwidth ``１０`` is 10), then ASCII only.
+
+    Python's ``Decimal`` reads every script's digits (``Decimal("٣")`` is 3), so a plain
+    ``DecimalField`` would take text a person never meant as a number on our pages.
+    """
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            value = ascii_digits(value)
+            if not value.isascii():
+                raise forms.ValidationError("Enter a number with the digits 0–9.", code="invalid")
+        return super().to_python(value)

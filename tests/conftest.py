@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
@@ -16,12 +18,54 @@ from tests.factories import PASSWORD, UserFactory, demo_storefront
 RETAIL_HOST = "imeiserver.localhost"
 RESELLER_HOST = "doctorsim.localhost"
 
+CLOCK_SHIFT_ENV = "TEST_CLOCK_SHIFT_DAYS"
+_clock_shift_key = pytest.StashKey["time_machine.travel"]()
+
+
+def pytest_configure(config):
+    """With TEST_CLOCK_SHIFT_DAYS=n the whole session runs n days from now (the clock ticking),
+    so a test that only passes near the day it was written fails today, not in a year. The
+    travel starts here, before test modules are imported and before the test database or any
+    fixture exists, so module-level anchors and every row a fixture writes are shifted too.
+    Only this process travels: browser tests (Chromium) and real Celery workers keep the
+    machine's clock, so the shifted run in CI leaves them out."""
+    raw = os.environ.get(CLOCK_SHIFT_ENV, "").strip()
+    if not raw:
+        return
+    try:
+        days = int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{CLOCK_SHIFT_ENV} must be a whole number of days") from None
+    traveller = time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
+    traveller.start()
+    config.stash[_clock_shift_key] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_clock_shift_key, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    if _clock_shift_key in config.stash:
+        now = dt.datetime.now(dt.UTC)
+        return f"{CLOCK_SHIFT_ENV}={os.environ[CLOCK_SHIFT_ENV]}: the clock reads {now:%Y-%m-%d %H:%M} UTC"
+    return None
+
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     on_redis = os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://"))
+    shifted = _clock_shift_key in config.stash
     for item in items:
+        if shifted and ("browser" in item.keywords or "redis" in item.keywords):
+            # Chromium and a worker subprocess keep the machine's clock: they would disagree.
+            item.add_marker(
+                pytest.mark.skip(reason=f"{CLOCK_SHIFT_ENV} moves only this process's clock")
+            )
+            continue
         if "redis" in item.keywords and not (on_redis and on_postgres):
             # A worker in another process shares the test database: PostgreSQL, not SQLite.
             item.add_marker(
@@ -53,6 +97,20 @@ def fresh_cache_namespace(settings):
     caches = {alias: dict(conf) for alias, conf in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def notifications_sent_in_process(monkeypatch):
+    """E-mails go through the notification log: a row, then a Celery task after commit. No
+    worker runs in the tests, so that one task runs in the test process (Celery's ``apply``),
+    the real task and service included; ``mail.outbox`` sees the mail once the commit callbacks
+    run (``django_capture_on_commit_callbacks(execute=True)``)."""
+    from accounts import tasks
+
+    task = tasks.notification_send
+    monkeypatch.setattr(
+        task, "apply_async", lambda args=None, kwargs=None, **options: task.apply(args, kwargs)
+    )
 
 
 @pytest.fixture

@@ -77,7 +77,12 @@ def test_fresh_sqlite_migrate_seed_and_serve(tmp_path):
 
 @pytest.mark.smoke
 def test_demo_seed_refuses_production_settings(tmp_path):
-    env = embedded_env(tmp_path, DJANGO_ENV="production", SECRET_KEY="x" * 60)
+    env = embedded_env(
+        tmp_path,
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 60,
+        FIELD_ENCRYPTION_KEYS="7eXI0Ixn4Xn0d9rHdu0sZzKmOy8fT3q2Tb5h3mQG1wI=",
+    )
     result = run(["manage.py", "demo_seed"], env)
     assert result.returncode != 0
     assert "refuses to run under production settings" in result.stderr

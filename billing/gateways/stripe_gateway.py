@@ -104,12 +104,25 @@ def webhook_event_verify(*, storefront, payload: bytes, signature: str) -> dict:
     return event
 
 
-def payment_refund(*, payment: Payment, amount_minor: int, idempotency_key: str):
-    """Refund part or all of a Stripe payment to the card it came from (IS-6)."""
+TRANSIENT_ERRORS = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+
+
+def payment_refund(
+    *, payment: Payment, amount_minor: int, idempotency_key: str, metadata: dict | None = None
+):
+    """Refund part or all of a Stripe payment to the card it came from (IS-6).
+
+    A refusal (``GatewayError``) is final; a network or Stripe-side failure is marked
+    ``retryable`` so the task tries again with the same idempotency key.
+    """
+    params = {"payment_intent": payment.gateway_payment_id, "amount": amount_minor}
+    if metadata:
+        params["metadata"] = metadata
     try:
         return _client(payment.storefront).v1.refunds.create(
-            params={"payment_intent": payment.gateway_payment_id, "amount": amount_minor},
-            options={"idempotency_key": idempotency_key},
+            params=params, options={"idempotency_key": idempotency_key}
         )
     except stripe.StripeError as exc:
-        raise GatewayError(exc.user_message or str(exc)) from exc
+        error = GatewayError(exc.user_message or getattr(exc, "code", None) or "refused")
+        error.retryable = isinstance(exc, TRANSIENT_ERRORS)
+        raise error from exc

@@ -79,3 +79,59 @@ def test_closed_account_cannot_sign_in(retail_client, retail_customer, password)
     response = login(retail_client, retail_customer.email, password)
     assert response.status_code in (200, 302)
     assert retail_client.get("/account/").status_code == 302
+
+
+def login_from(ip, email, password, host="imeiserver.localhost"):
+    return Client(HTTP_HOST=host, REMOTE_ADDR=ip).post(
+        "/accounts/login/", {"login": email, "password": password}
+    )
+
+
+@pytest.mark.django_db
+def test_failures_from_one_address_do_not_lock_the_owner_out(retail, retail_customer, password):
+    # Someone who knows the owner's email fails on purpose from their own address...
+    for _ in range(8):
+        login_from("203.0.113.66", retail_customer.email, "guess")
+    locked = login_from("203.0.113.66", retail_customer.email, password)
+    assert locked.status_code == 200 and "Too many failed login attempts" in locked.text
+    # ...and the owner, from theirs, still signs in with the right password.
+    response = login_from("198.51.100.7", retail_customer.email, password)
+    assert response.status_code == 302 and response.url == "/account/"
+
+
+@pytest.mark.django_db
+def test_one_address_trying_many_accounts_is_limited(retail, retail_customer, password):
+    for number in range(10):
+        login_from("203.0.113.66", f"someone-{number}@example.com", "guess")
+    response = login_from("203.0.113.66", retail_customer.email, password)
+    assert "Too many failed login attempts" in response.text
+
+
+@pytest.mark.django_db
+def test_ipv6_neighbours_share_the_per_account_limit(retail, retail_customer, password):
+    # Rotating addresses inside one /64 gains an attacker nothing.
+    for host in range(1, 7):
+        login_from(f"2001:db8:1:2::{host}", retail_customer.email, "guess")
+    response = login_from("2001:db8:1:2::99", retail_customer.email, password)
+    assert "Too many failed login attempts" in response.text
+    assert login_from("2001:db8:9:9::1", retail_customer.email, password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_failures_count_against_the_proxied_client_not_the_proxy(
+    settings, retail, retail_customer, password
+):
+    # Behind one trusted proxy every request comes from the proxy's address; the client is
+    # the address the proxy appended to X-Forwarded-For.
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    for _ in range(8):
+        Client(
+            HTTP_HOST="imeiserver.localhost",
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+        ).post("/accounts/login/", {"login": retail_customer.email, "password": "guess"})
+    owner = Client(
+        HTTP_HOST="imeiserver.localhost", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7"
+    ).post("/accounts/login/", {"login": retail_customer.email, "password": password})
+    assert owner.status_code == 302

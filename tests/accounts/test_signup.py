@@ -1,11 +1,16 @@
 """Sign-up at one storefront: terms acceptance (IS-1), verification, per-storefront emails."""
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 
 from accounts.models import TermsAcceptance, User
 from tests.accounts.helpers import links_in_outbox, path_of
+from tests.conftest import RETAIL_HOST
+from tests.factories import UserFactory
 
 NEW_PASSWORD = "a-long-unique-passphrase-42"
 
@@ -97,11 +102,64 @@ def test_same_email_signs_up_at_both_storefronts_as_two_accounts(
 
 
 @pytest.mark.django_db
-def test_same_email_twice_at_one_storefront_is_refused(retail, retail_client, retail_customer):
-    response = signup(retail_client, email="Customer@Example.com")
-    assert response.status_code == 200
-    assert "already exists at this shop" in response.text
+def test_signup_answers_a_taken_email_exactly_like_a_new_one(retail, retail_customer):
+    # Enumeration prevention: the page never tells who has an account here.
+    new_client, taken_client = Client(HTTP_HOST=RETAIL_HOST), Client(HTTP_HOST=RETAIL_HOST)
+    new = signup(new_client, email="someone-new@example.com")
+    taken = signup(taken_client, email="Customer@Example.com")
+    assert (taken.status_code, taken.url) == (new.status_code, new.url)
+    taken_page = _normalised(taken_client.get(taken.url).text, "Customer@Example.com")
+    new_page = _normalised(new_client.get(new.url).text, "someone-new@example.com")
+    assert "Confirmation email sent to EMAIL" in new_page
+    assert taken_page == new_page
+    # No second account, and the owner's password is untouched.
     assert User.objects.filter(storefront=retail, email__iexact="customer@example.com").count() == 1
+    retail_customer.refresh_from_db()
+    assert not retail_customer.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_signup_with_a_taken_email_mails_the_owner_with_this_storefronts_links(
+    retail, retail_client, retail_customer
+):
+    signup(retail_client, email="Customer@Example.com")
+    (message,) = [m for m in mail.outbox if "customer@example.com" in [t.lower() for t in m.to]]
+    assert message.subject == "[IMEI Server] You already have an account"
+    assert "tried to open a new account at IMEI Server" in message.body
+    assert "http://imeiserver.localhost/accounts/login/" in message.body
+    assert "http://imeiserver.localhost/accounts/password/reset/" in message.body
+    assert not links_in_outbox("/accounts/confirm-email/")  # nothing to verify: no new account
+
+
+@pytest.mark.django_db
+def test_an_account_at_another_storefront_gets_no_already_exists_mail(
+    retail, reseller, reseller_client, retail_customer
+):
+    # The same email at the other storefront is a new account there, not a taken one.
+    response = signup(reseller_client, email=retail_customer.email)
+    assert response.status_code == 302
+    assert User.objects.filter(storefront=reseller, email=retail_customer.email).exists()
+    (message,) = mail.outbox
+    assert message.subject.startswith("[DoctorSIM Pro]")
+    assert "already have an account" not in message.subject
+    assert links_in_outbox("/accounts/confirm-email/")[0].startswith("http://doctorsim.localhost/")
+
+
+@pytest.mark.django_db
+def test_an_operator_email_is_not_mailed_from_a_storefront_sign_up(retail, retail_client):
+    # A platform operator's address is taken everywhere, but it is not an account *here*:
+    # no new account and no mail (reset and sign-in links here would not reach it).
+    UserFactory(storefront=None, is_superuser=True, is_staff=True, email="op@example.com")
+    response = signup(retail_client, email="op@example.com")
+    assert response.status_code == 302
+    assert User.objects.filter(email="op@example.com").count() == 1
+    assert mail.outbox == []
+
+
+def _normalised(page: str, email: str) -> str:
+    """A page with the email typed and the per-request tokens taken out."""
+    page = re.sub(re.escape(email), "EMAIL", page, flags=re.IGNORECASE)
+    return re.sub(r'(csrfmiddlewaretoken" value="|nonce="|X-CSRFToken": ")[^"]+', r"\1", page)
 
 
 @pytest.mark.django_db

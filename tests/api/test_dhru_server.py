@@ -5,6 +5,7 @@ the protocol's errors (always HTTP 200, never a 500) for bad input."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from decimal import Decimal
 from io import StringIO
@@ -425,6 +426,59 @@ def test_unknown_or_foreign_service(
     assert not Order.objects.exists()
 
 
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_fullwidth_imei_and_service_id_are_read_as_ascii(
+    retail_client, funded_retail, retail_key, unlock_retail, encoding
+):
+    fields = {
+        "ID": str(unlock_retail.pk).translate(SUPERSCRIPT),  # NFKC: the same digits
+        "IMEI": VALID_IMEIS[0].translate(FULLWIDTH),
+    }
+    params = ENCODINGS[encoding](fields)
+    body = dhru_call(retail_client, EMAIL, retail_key, "placeimeiorder", params)
+    order = Order.objects.get(pk=body["SUCCESS"][0]["REFERENCEID"])
+    assert order.service == unlock_retail
+    assert order.imei == VALID_IMEIS[0] and order.fields["IMEI"] == VALID_IMEIS[0]
+    got = dhru_call(retail_client, EMAIL, retail_key, "getimeiorder", as_xml({"ID": order.pk}))
+    assert got["SUCCESS"][0]["IMEI"] == VALID_IMEIS[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("٣", "must be a whole number"),
+        ("99999999999999999999", "must be a whole number"),
+        ("9999999999999999999", "must be between 1 and"),
+        ("-1", "must be a whole number"),
+        ("0", "must be between 1 and"),
+        ("1e3", "must be a whole number"),
+        ("\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2", "Unknown service ID 222222"),
+    ],
+)
+def test_junk_service_id_is_a_protocol_error(
+    retail_client, funded_retail, retail_key, unlock_retail, raw, expected
+):
+    params = as_b64json({"ID": raw, "IMEI": VALID_IMEIS[0]})
+    message = error_of(dhru_call(retail_client, EMAIL, retail_key, "placeimeiorder", params))
+    assert expected in message
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["²²²²²²", "٣", "99999999999999999999", "abc", "-5"])
+def test_junk_order_id_is_not_found(retail_client, funded_retail, retail_key, raw):
+    for action, params in (
+        ("getimeiorder", as_xml({"ID": raw})),
+        ("getimeiorderbulk", as_b64json({"a": {"ID": raw}})),
+    ):
+        body = dhru_call(retail_client, EMAIL, retail_key, action, params)
+        item = body if action == "getimeiorder" else body["a"]
+        assert error_of(item) == "Order not found."
+
+
 def test_another_customers_order_is_not_found(
     retail_client, funded_retail, retail_key, unlock_retail, retail
 ):
@@ -508,22 +562,26 @@ def test_unknown_host_is_not_served(client):
 # --- keys: services, the account page, the management command ----------------------------------
 
 
+@pytest.mark.dates
 def test_key_is_stored_hashed_and_last_used_moves_once_a_minute(retail, retail_customer):
     import time_machine
+
+    from tests import clock
 
     key, plaintext = api_key_create(user=retail_customer, name="mine")
     assert len(plaintext) >= 40
     assert key.prefix == plaintext[:8]
     assert plaintext not in key.key_hash and len(key.key_hash) == 64
-    with time_machine.travel("2030-01-01 12:00:00", tick=False):
+    t0 = clock.days_ahead(1, hour=12)
+    with time_machine.travel(t0, tick=False):
         assert api_key_authenticate(storefront=retail, email=EMAIL, key=plaintext)
         key.refresh_from_db()
         first = key.last_used_at
-    with time_machine.travel("2030-01-01 12:00:30", tick=False):
+    with time_machine.travel(t0 + dt.timedelta(seconds=30), tick=False):
         api_key_authenticate(storefront=retail, email=EMAIL.upper(), key=plaintext)
         key.refresh_from_db()
         assert key.last_used_at == first
-    with time_machine.travel("2030-01-01 12:01:30", tick=False):
+    with time_machine.travel(t0 + dt.timedelta(seconds=90), tick=False):
         api_key_authenticate(storefront=retail, email=EMAIL, key=plaintext)
         key.refresh_from_db()
         assert key.last_used_at > first

@@ -169,3 +169,149 @@ def test_openapi_schema(retail_client, retail):
     ):
         assert f"#/components/schemas/{name}" in text
         assert name in schema["components"]["schemas"]
+
+
+# --- Unicode digits and junk: ASCII stored, 4xx answered, never a 500 --------------------------
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_fullwidth_imei_is_placed_and_stored_as_ascii(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0].translate(FULLWIDTH)}
+    response = call(retail_client, retail_key, "post", "/api/v1/orders", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["order"]["imei"] == VALID_IMEIS[0]
+    assert Order.objects.get().imei == VALID_IMEIS[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"service_id": "²"},
+        {"service_id": "12"},
+        {"service_id": 99999999999999999999},
+        {"service_id": 0},
+        {"service_id": -1},
+        {"service_id": True},
+        {"service_id": 1.5},
+        {"imei": VALID_IMEIS[0]},
+        {"service_id": 1, "imei": 490154203237518},
+        {"service_id": 1, "fields": {"MODEL": 13}},
+        {"service_id": 1, "fields": ["MODEL"]},
+        {"service_id": 1, "reference": "r" * 61},
+        {"service_id": 1, "price": "0.01"},
+        {"orders": [{"service_id": 1}], "extra": 1},
+        {"orders": []},
+        {"orders": [{"service_id": 1}, {"service_id": "²"}]},
+    ],
+    ids=[
+        "superscript-string",
+        "digit-string",
+        "overflow",
+        "zero",
+        "negative",
+        "bool",
+        "float",
+        "no-service",
+        "imei-number",
+        "field-number",
+        "fields-list",
+        "long-reference",
+        "unknown-property",
+        "unknown-bulk-property",
+        "empty-bulk",
+        "bulk-item-malformed",
+    ],
+)
+def test_malformed_order_requests_are_400_json(
+    retail_client, funded_retail, retail_key, unlock_retail, body
+):
+    response = call(retail_client, retail_key, "post", "/api/v1/orders", body)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] in ("bad_request", "invalid_number") and error["message"]
+    assert Order.objects.count() == 0
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("100.00")
+
+
+@pytest.mark.parametrize("ids", ["٣", "99999999999999999999", "-1", "0", "1,x", "1;2", ","])
+def test_junk_ids_in_the_order_list_are_400_json(retail_client, retail_customer, retail_key, ids):
+    response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": ids})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "ids" in response.json()["error"]["message"]
+
+
+def test_ids_in_unicode_digits_read_as_their_ascii_digits(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]}
+    order_id = call(retail_client, retail_key, "post", "/api/v1/orders", body).json()["order"]["id"]
+    for spelling in (
+        str(order_id).translate(FULLWIDTH),
+        str(order_id).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
+    ):
+        response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": spelling})
+        assert [o["id"] for o in response.json()["orders"]] == [order_id]
+
+
+@pytest.mark.parametrize("path", ["99999999999999999999", "abc", "-1", "0", "%D9%A3", "1.0", "%00"])
+def test_junk_order_id_in_the_path_is_a_json_404(retail_client, retail_customer, retail_key, path):
+    response = call(retail_client, retail_key, "get", f"/api/v1/orders/{path}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/nothing", "/api/v1/orders/1/cancel", "/api/v1/", "/api/v1", "/api/v1/services/"],
+)
+def test_unknown_paths_under_api_v1_are_json_404(retail_client, retail_customer, path):
+    response = retail_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("delete", "/api/v1/balance", "GET, HEAD"),
+        ("post", "/api/v1/services", "GET, HEAD"),
+        ("put", "/api/v1/orders", "GET, POST, HEAD"),
+        ("patch", "/api/v1/webhook", "GET, PUT, DELETE, HEAD"),
+        ("post", "/api/v1/orders/1", "GET, HEAD"),
+        ("post", "/api/v1/openapi.json", "GET, HEAD"),
+        ("options", "/api/v1/orders", "GET, POST, HEAD"),
+    ],
+)
+def test_wrong_method_is_405_json_with_allow(retail_client, retail_key, method, path, allow):
+    response = getattr(retail_client, method)(path, HTTP_AUTHORIZATION=f"Bearer {retail_key}")
+    assert response.status_code == 405
+    assert response["Allow"] == allow
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_webhook_body_with_unknown_properties_is_refused(
+    retail_client, retail_customer, retail_key
+):
+    response = retail_client.put(
+        "/api/v1/webhook",
+        json.dumps({"url": "https://example.com/hook", "secret": "mine"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {retail_key}",
+    )
+    assert response.status_code == 400
+    assert "secret" in response.json()["error"]["message"]
+
+
+def test_body_that_is_not_json_is_415(retail_client, funded_retail, retail_key, unlock_retail):
+    response = retail_client.post(
+        "/api/v1/orders",
+        {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]},
+        HTTP_AUTHORIZATION=f"Bearer {retail_key}",
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,7 +16,7 @@ import requests
 import time_machine
 from django.utils import timezone
 
-from api import tasks
+from api import tasks, webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
 from api.webhooks import (
     MAX_ATTEMPTS,
@@ -29,13 +30,14 @@ from api.webhooks import (
     webhook_url_clean,
 )
 from orders.services import order_complete, order_reject
+from tests import clock
 from tests.billing.conftest import paid_topup
 from tests.factories import UserFactory
 from tests.orders.conftest import VALID_IMEIS, place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
-T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+T0 = clock.days_ahead(1, hour=10)  # after the fixtures' rows, whatever the date
 
 
 class Receiver:
@@ -318,13 +320,13 @@ def test_failures_never_raise(receiver, funded_retail, unlock_retail, monkeypatc
     place(funded_retail, unlock_retail)
     assert run_webhooks() == ["retry"]
     delivery = WebhookDelivery.objects.get()
-    assert delivery.last_error.startswith("Could not connect")
+    assert delivery.last_error == "Could not connect: connection refused."
 
     def boom(*args, **kwargs):
         raise RuntimeError("unexpected")
 
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    monkeypatch.setattr(requests, "post", boom)
+    monkeypatch.setattr(webhooks, "outbound_post", boom)
     assert webhook_delivery_send(delivery_id=delivery.pk) == "error"
     assert webhook_delivery_send(delivery_id=999999) == "missing"
     delivery.refresh_from_db()
@@ -334,7 +336,7 @@ def test_failures_never_raise(receiver, funded_retail, unlock_retail, monkeypatc
     def timeout(*args, **kwargs):
         raise requests.Timeout("slow")
 
-    monkeypatch.setattr(requests, "post", timeout)
+    monkeypatch.setattr(webhooks, "outbound_post", timeout)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     assert webhook_delivery_send(delivery_id=delivery.pk) == "retry"
     delivery.refresh_from_db()
@@ -353,7 +355,21 @@ def test_beat_task_enqueues_and_queues_sends(receiver, funded_retail, unlock_ret
     assert tasks.webhook_delivery_send.acks_late is True
 
 
-def test_url_rules(settings, funded_retail):
+def resolving(monkeypatch, answers: dict[str, str]):
+    """getaddrinfo answering ``answers`` (name → IP); anything else as the real one does."""
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if host in answers:
+            family = socket.AF_INET6 if ":" in answers[host] else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (answers[host], port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def test_url_rules(settings, funded_retail, monkeypatch):
+    resolving(monkeypatch, {"example.com": "93.184.215.14", "intranet.example.com": "10.0.0.8"})
     settings.DEBUG = False
     assert webhook_url_clean(" https://example.com/hook ") == "https://example.com/hook"
     assert webhook_url_clean("http://localhost:9000/hook") == "http://localhost:9000/hook"
@@ -365,18 +381,75 @@ def test_url_rules(settings, funded_retail):
         webhook_url_clean("https://example.com/" + "a" * 500)
     settings.DEBUG = True
     assert webhook_url_clean("http://example.com/hook") == "http://example.com/hook"
+    # Internal addresses are refused in development too; only loopback is let through there.
+    for bad in (
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:10.1.2.3]/hook",
+        "https://intranet.example.com/hook",
+    ):
+        with pytest.raises(WebhookError, match="public address"):
+            webhook_url_clean(bad)
     settings.PRODUCTION = True
     for bad in (
         "http://example.com/hook",
         "http://localhost/hook",
         "https://localhost/hook",
+        "https://shop.localhost/hook",
         "https://127.0.0.1/hook",
         "https://10.1.2.3/hook",
         "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
     ):
         with pytest.raises(WebhookError):
             webhook_url_clean(bad)
     assert webhook_url_clean("https://example.com/hook") == "https://example.com/hook"
+
+
+def test_a_url_that_turns_internal_is_not_sent_and_the_customer_sees_no_address(
+    retail_client, funded_retail, unlock_retail, retail_key, monkeypatch, settings
+):
+    """DNS rebinding after the URL was saved: each attempt checks the address again, and the
+    customer reads a fixed sentence, never where it would have gone."""
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    resolving(monkeypatch, {"hooks.example.com": "93.184.215.14"})
+    webhook_endpoint_set(user=funded_retail, url="https://hooks.example.com/unlock")
+    resolving(monkeypatch, {"hooks.example.com": "10.20.30.40"})
+    connected = []
+    monkeypatch.setattr(
+        "urllib3.util.connection.create_connection", lambda *a, **kw: connected.append(a)
+    )
+    place(funded_retail, unlock_retail)
+    assert run_webhooks() == ["retry"]
+    assert connected == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.last_error == "Not sent: the URL's address is not allowed."
+
+    retail_client.force_login(funded_retail)
+    page = retail_client.get("/account/webhook/").content.decode()
+    assert "Not sent: the URL&#x27;s address is not allowed." in page and "10.20.30.40" not in page
+    shown = api(retail_client, retail_key, "get").json()["webhook"]["deliveries"][0]
+    assert shown["last_error"] == "Not sent: the URL's address is not allowed."
+
+
+def test_an_old_raw_connection_error_is_never_shown(
+    retail_client, funded_retail, unlock_retail, retail_key, receiver
+):
+    webhook_endpoint_set(user=funded_retail, url=receiver.url)
+    place(funded_retail, unlock_retail)
+    webhook_deliveries_enqueue()
+    raw = "Could not connect: HTTPConnectionPool(host='10.0.0.7', port=6379): Max retries"
+    WebhookDelivery.objects.update(last_error=raw, attempts=1)
+    retail_client.force_login(funded_retail)
+    page = retail_client.get("/account/webhook/").content.decode()
+    assert "10.0.0.7" not in page and "Could not connect." in page
+    shown = api(retail_client, retail_key, "get").json()["webhook"]["deliveries"][0]
+    assert shown["last_error"] == "Could not connect."
+    WebhookDelivery.objects.update(
+        last_error="HTTP 502 Upstream says: 10.0.0.7", response_status=502
+    )
+    shown = api(retail_client, retail_key, "get").json()["webhook"]["deliveries"][0]
+    assert shown["last_error"] == "HTTP 502"
 
 
 def test_account_page_sets_shows_and_removes(

@@ -67,18 +67,27 @@ def test_paid_payment_without_its_deposit_is_reported(retail_customer):
 
 
 @pytest.mark.django_db
-def test_nightly_task_alerts_staff_by_email(activity, retail):
+def test_nightly_task_alerts_staff_by_email(
+    activity, retail, reseller, django_capture_on_commit_callbacks
+):
     from django.contrib.auth.models import Group
 
     from tests.factories import UserFactory
 
     support = UserFactory(storefront=retail, email="support@example.com", is_staff=True)
     support.groups.add(Group.objects.get(name="Support"))
-    assert ledger_audit_nightly() == 0 and mail.outbox == []
+    other = UserFactory(storefront=reseller, email="support@doctorsim.test", is_staff=True)
+    other.groups.add(Group.objects.get(name="Support"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ledger_audit_nightly() == 0
+    assert mail.outbox == []
     Wallet.objects.filter(pk=activity.pk).update(balance=Decimal("5.00"))
-    assert ledger_audit_nightly() >= 1
+    with django_capture_on_commit_callbacks(execute=True):  # mail goes out after commit
+        assert ledger_audit_nightly() >= 1
     assert any("support@example.com" in m.to for m in mail.outbox)
     assert "Ledger audit failed" in mail.outbox[-1].subject
+    # Support staff of another storefront are not told about this one's wallets.
+    assert not any("support@doctorsim.test" in m.to for m in mail.outbox)
 
 
 def test_nightly_audit_is_in_the_beat_schedule(settings):

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from billing.demo import demo_rates_load
 from billing.models import LedgerEntry
 from billing.services import wallet_debit
+from tests import clock
 from tests.billing.conftest import paid_topup
 
 Kind = LedgerEntry.Kind
@@ -46,16 +47,23 @@ def test_statement_shows_every_entry_with_running_balance(
 
 
 @pytest.mark.django_db
+@pytest.mark.dates
 def test_statement_filters_by_kind_and_date(
     retail_client, retail_customer, retail_wallet, time_machine
 ):
-    time_machine.move_to(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC))
+    # The deposit of the fixture is from today; the order two days later.
+    later_day = clock.days_ahead(2, hour=12)
+    time_machine.move_to(later_day, tick=False)
     spend(retail_wallet, 1)
     retail_client.force_login(retail_customer)
     only_orders = retail_client.get("/billing/?kind=order_debit").context["page"]
     assert [e.kind for e in only_orders] == [Kind.ORDER_DEBIT]
-    later = retail_client.get("/billing/?date_from=2026-11-30").context["page"]
+    since = later_day.date().isoformat()
+    later = retail_client.get(f"/billing/?date_from={since}").context["page"]
     assert [e.kind for e in later] == [Kind.ORDER_DEBIT]
+    until = (later_day.date() - dt.timedelta(days=1)).isoformat()
+    earlier = retail_client.get(f"/billing/?date_to={until}").context["page"]
+    assert [e.kind for e in earlier] == [Kind.DEPOSIT]
     bad = retail_client.get("/billing/?date_from=yesterday&kind=nonsense")
     assert bad.status_code == 200 and "were not understood" in bad.text
 

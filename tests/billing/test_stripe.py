@@ -15,6 +15,8 @@ from billing.gateways import stripe_gateway
 from billing.models import GatewayCustomer, LedgerEntry, Payment, StripeEvent
 from billing.services import payment_checkout_attach, payment_start
 
+pytestmark = pytest.mark.dates  # signatures carry a timestamp checked against the clock
+
 Kind = LedgerEntry.Kind
 WEBHOOK = "/billing/stripe/webhook/"
 TOPUP = "/billing/top-up/"
@@ -576,3 +578,80 @@ def test_paid_session_whose_amount_differs_from_the_payment_credits_nothing(
     assert pending.status == Payment.Status.PENDING
     assert LedgerEntry.objects.count() == 0
     assert balance(pending.user) == Decimal("0.00")
+
+
+# --- 7. junk in a signed event is acknowledged, never a 500 ----------------------------------
+
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", ["superscript", "squared", "arabic-indic", "huge"])
+def test_event_whose_payment_id_is_not_ascii_digits_credits_nothing(
+    reseller_client, pending, spelling
+):
+    # NFKC reads "¹" as "1": a superscript spelling of the pending payment's own id must still
+    # not reach it, since our metadata is always ASCII digits.
+    payment_id = {
+        "superscript": str(pending.pk).translate(SUPERSCRIPT),
+        "squared": "²",
+        "arabic-indic": "٣",
+        "huge": "99999999999999999999",
+    }[spelling]
+    payload = session_event(
+        f"evt_{spelling}",
+        "checkout.session.completed",
+        pending,
+        metadata={"payment_id": payment_id},
+    )
+    reseller_client.raise_request_exception = False
+    response = webhook_post(reseller_client, payload)
+    assert response.status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == Payment.Status.PENDING
+    assert LedgerEntry.objects.count() == 0
+    assert StripeEvent.objects.get(event_id=f"evt_{spelling}").payment is None
+
+
+@pytest.mark.django_db
+def test_event_whose_type_is_longer_than_the_column_is_acknowledged(reseller_client, pending):
+    long_type = "checkout.session." + "x" * 200
+    payload = session_event("evt_long_type", long_type, pending)
+    reseller_client.raise_request_exception = False
+    response = webhook_post(reseller_client, payload)
+    assert response.status_code == 200
+    assert balance(pending.user) == Decimal("0.00")
+    stored = StripeEvent.objects.get(event_id="evt_long_type")
+    assert stored.type == long_type[:100]
+    # Delivered again, it is a duplicate, not a second attempt.
+    assert webhook_post(reseller_client, payload).content == b"duplicate"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["payment_intent", "customer"])
+def test_event_with_an_expanded_object_instead_of_an_id_still_credits_once(
+    reseller_client, pending, reseller_customer, field
+):
+    payload = session_event(
+        "evt_expanded", "checkout.session.completed", pending, **{field: {"id": "x", "n": [1]}}
+    )
+    assert webhook_post(reseller_client, payload).status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == Payment.Status.SUCCEEDED
+    assert balance(reseller_customer) == Decimal("262.50")
+
+
+@pytest.mark.django_db
+def test_signed_event_naming_a_test_gateway_payment_credits_nothing(
+    reseller_client, stripe_keys, reseller_customer, business
+):
+    # Only a payment made through Stripe is paid by a Stripe event: a local test-card payment
+    # with the same amount, named in a validly signed event, stays pending.
+    local = payment_start(user=reseller_customer, package=business, gateway="local")
+    payload = session_event("evt_local", "checkout.session.completed", local)
+    assert webhook_post(reseller_client, payload).status_code == 200
+    local.refresh_from_db()
+    assert local.status == Payment.Status.PENDING
+    assert LedgerEntry.objects.count() == 0
+    assert balance(reseller_customer) == Decimal("0.00")
+    assert StripeEvent.objects.get(event_id="evt_local").payment is None

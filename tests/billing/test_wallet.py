@@ -1,5 +1,6 @@
 """wallet_debit / wallet_credit: atomic, never negative, idempotent on retry."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from billing.exceptions import IdempotencyConflict, InsufficientFunds, InvalidAmount
 from billing.models import LedgerEntry, Wallet
 from billing.services import wallet_credit, wallet_debit, wallet_get_or_create
+from tests import clock
 from tests.billing.conftest import paid_topup
 
 Kind = LedgerEntry.Kind
@@ -182,10 +184,12 @@ def test_database_refuses_a_negative_balance_even_bypassing_services(retail_wall
 
 
 @pytest.mark.django_db
+@pytest.mark.dates
 def test_balances_do_not_expire_or_earn_fees(retail_customer, time_machine):  # IS-2
-    time_machine.move_to("2026-01-01")
+    topped_up = clock.days_ahead(1)
+    time_machine.move_to(topped_up, tick=False)
     paid_topup(retail_customer, "50")
-    time_machine.move_to("2031-01-01")
+    time_machine.move_to(topped_up + dt.timedelta(days=5 * 366), tick=False)
     wallet = wallet_get_or_create(user=retail_customer)
     assert wallet.balance == Decimal("50.00")
     assert list(wallet.entries.values_list("kind", flat=True)) == [Kind.DEPOSIT]

@@ -33,6 +33,7 @@ from orders.services import (
     order_refuse,
     order_transition,
 )
+from tests import clock
 from tests.billing.conftest import paid_topup
 from tests.factories import UserFactory
 from tests.orders.conftest import place, service_make
@@ -387,14 +388,17 @@ def test_reseller_orders_inside_the_cancellation_window_cannot_be_completed(
 
 
 @pytest.mark.django_db
+@pytest.mark.dates
 def test_overdue_filter_lists_only_open_orders_past_their_due_time(support, customer, unlock):
-    # IS-3: indicated 3 business days + 10 business days of overrun, then overdue.
-    start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # a Monday
+    # IS-3: indicated 3 business days + 10 business days of overrun, then overdue: from a Monday,
+    # the Thursday 17 days later (the retail calendar has no public holidays).
+    start = clock.next_weekday(clock.MONDAY, hour=12)  # after the fixtures' rows
     with time_machine.travel(start, tick=False):
         late = _place(customer, unlock, "t1", imei=IMEIS[0])
         done = _place(customer, unlock, "t2", imei=IMEIS[1])
-    _act(support, done, "complete", {"code": "1111"})
+        _act(support, done, "complete", {"code": "1111"})
     with time_machine.travel(start + dt.timedelta(days=16), tick=False):
+        support.force_login(support.staff)  # sessions last two weeks
         fresh = _place(customer, unlock, "t3", imei=IMEIS[2])
         assert list(support.get(CHANGELIST, {"overdue": "yes"}).context["cl"].result_list) == []
     with time_machine.travel(start + dt.timedelta(days=18), tick=False):

@@ -81,3 +81,34 @@ def test_bulk_refuses_more_than_500_lines(retail_client, funded_retail, unlock_r
     assert response.status_code == 400
     assert "Up to 500 IMEIs at once" in response.content.decode()
     assert Order.objects.count() == 0
+
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_bulk_reads_fullwidth_imeis_as_ascii_and_sees_both_spellings_as_one(
+    retail_client, funded_retail, unlock_retail
+):
+    place(funded_retail, unlock_retail, form_token="earlier", imei=VALID_IMEIS[3])
+    retail_client.force_login(funded_retail)
+    quote, token = bulk_form(retail_client, unlock_retail)
+    pasted = "\n".join(
+        [
+            VALID_IMEIS[0].translate(FULLWIDTH),  # placed, as ASCII
+            VALID_IMEIS[0],  # the same IMEI spelled in ASCII: a repeat
+            VALID_IMEIS[3].translate(FULLWIDTH),  # the open order above, spelled fullwidth
+            VALID_IMEIS[1].translate(ARABIC_INDIC),  # digits NFKC does not read as ASCII
+        ]
+    )
+    data = {"quote": quote, "form_token": token, "imeis": pasted}
+    body = retail_client.post(f"/orders/new/{unlock_retail.pk}/bulk/", data).content.decode()
+    assert "1 placed</strong>, 3 refused" in body
+    assert "Repeated in this list" in body
+    assert "Already has an open order for this service" in body
+    assert "An IMEI has digits only (0-9)." in body
+    placed = Order.objects.get(batch__gt="")
+    assert placed.imei == VALID_IMEIS[0] and placed.fields["IMEI"] == VALID_IMEIS[0]
+    assert sorted(Order.objects.values_list("imei", flat=True)) == sorted(
+        [VALID_IMEIS[0], VALID_IMEIS[3]]
+    )

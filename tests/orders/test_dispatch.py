@@ -14,10 +14,11 @@ from orders.dispatch import RetryLater, order_dispatch, order_poll, orders_due_f
 from orders.models import DispatchAttempt, Order
 from orders.services import orders_release_due
 from providers.models import ProviderConnection, ServiceRoute
+from tests import clock
 from tests.orders.conftest import place
 
-pytestmark = pytest.mark.django_db
-START = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC)
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
+START = clock.next_weekday(clock.TUESDAY, hour=11)  # after the fixtures' rows, whatever the date
 
 
 def sandbox_route(service, remote_id="UNL-MOTO-8", delay=0, priority=10) -> ServiceRoute:

@@ -19,6 +19,7 @@ from billing.models import LedgerEntry
 from orders import dispatch, tasks
 from orders.models import DispatchAttempt, Order, Status
 from providers.models import ProviderConnection, ServiceRoute
+from tests import clock
 from tests.orders.conftest import VALID_IMEIS, place
 from tests.orders.dhru_upstream import DhruUpstream, closed_port
 
@@ -28,7 +29,7 @@ State = DispatchAttempt.State
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
     """These tests run dispatch themselves: placing an order enqueues nothing."""
-    monkeypatch.setattr("orders.services._dispatch_schedule", lambda order: None)
+    monkeypatch.setattr("orders.services.placement._dispatch_schedule", lambda order: None)
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def dhru_route(service, base_url, *, name="Supplier", priority=10, timeout=1) ->
         kind=ProviderConnection.Kind.DHRU,
         base_url=base_url,
         username="shop",
-        api_key_env="UPSTREAM_TEST_KEY",
+        api_key="upstream-test-key-0001",
         timeout_seconds=timeout,
     )
     return ServiceRoute.objects.create(
@@ -235,22 +236,24 @@ def test_a_rejection_of_the_imei_does_not_fail_over(funded_retail, unlock_retail
 # --- the sweeper ----------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_the_sweeper_finds_a_queued_order_whose_task_was_lost(funded_retail, unlock_retail):
     lab_route(unlock_retail)
-    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), tick=False):
+    t0 = clock.days_ahead(1, hour=10)
+    with time_machine.travel(t0, tick=False):
         lost = place(funded_retail, unlock_retail, form_token="lost", imei=VALID_IMEIS[0])
 
-    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 1, 30, tzinfo=dt.UTC), tick=False):
+    with time_machine.travel(t0 + dt.timedelta(minutes=1, seconds=30), tick=False):
         fresh = place(funded_retail, unlock_retail, form_token="fresh", imei=VALID_IMEIS[1])
         assert dispatch.orders_lost_in_queue() == []  # its task may still be on its way
 
-    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 2, 30, tzinfo=dt.UTC), tick=False):
+    with time_machine.travel(t0 + dt.timedelta(minutes=2, seconds=30), tick=False):
         assert dispatch.orders_lost_in_queue() == [lost.pk]  # queued over 2 minutes ago
         with mock.patch.object(tasks.order_dispatch, "delay") as delay:
             assert tasks.orders_dispatch_sweep() == 1
         delay.assert_called_once_with(lost.pk)
 
-    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 4, tzinfo=dt.UTC), tick=False):
+    with time_machine.travel(t0 + dt.timedelta(minutes=4), tick=False):
         assert dispatch.orders_lost_in_queue() == [lost.pk, fresh.pk]
         assert dispatch.order_dispatch(order_id=lost.pk) == "submitted"
         assert dispatch.orders_lost_in_queue() == [fresh.pk]

@@ -18,11 +18,13 @@ from orders.services import (
     order_transition,
     orders_release_due,
 )
+from tests import clock
 from tests.orders.conftest import place
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 Kind = LedgerEntry.Kind
-START = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC)  # a Tuesday, inside business hours
+# A Tuesday inside business hours and not a Spanish holiday, days after the fixtures' rows.
+START = clock.next_weekday(clock.TUESDAY, hour=11, holidays_of="ES")
 
 
 def balance(user) -> Decimal:
@@ -204,8 +206,9 @@ def test_overdue_order_is_eligible_for_a_refund(
     # IS-3: indicated time (3 business days) + 10 business days, then the order is overdue.
     time_machine.move_to(START, tick=False)
     order = place(funded_retail, unlock_retail)
-    # 13 business days from Tuesday 24 Nov: Friday 11 Dec (two weekends between)
-    assert order.due_at == dt.datetime(2026, 12, 11, 11, 0, tzinfo=dt.UTC)
+    # 13 business days from a Tuesday: the Friday 17 days later (two weekends between; the retail
+    # calendar has no public holidays)
+    assert order.due_at == START + dt.timedelta(days=17)
     retail_client.force_login(funded_retail)
     time_machine.move_to(order.due_at - dt.timedelta(minutes=1), tick=False)
     assert "eligible for a refund" not in retail_client.get(f"/orders/{order.pk}/").content.decode()
@@ -224,3 +227,64 @@ def test_order_past_its_guarantee_is_overdue(
     reseller_client.force_login(funded_reseller)
     page = reseller_client.get(f"/orders/{order.pk}/").content.decode()
     assert "guaranteed delivery time" in page and "eligible for a refund" in page
+
+
+# --- the e-mails an order sends (DS-8), through the notification log ---------------------------
+
+
+def test_placing_and_completing_record_their_emails_and_send_them_after_commit(
+    funded_retail, unlock_retail, retail, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(funded_retail, unlock_retail)
+        order_complete(order=order, code="12345678")
+    rows = list(Notification.objects.order_by("pk"))
+    assert [(n.kind, n.status) for n in rows] == [
+        ("order_confirmation", Notification.Status.SENT),
+        ("order_completed", Notification.Status.SENT),
+    ]
+    assert all(n.about == order and n.user == funded_retail for n in rows)
+    assert all(n.storefront == retail and n.to == funded_retail.email for n in rows)
+    assert [m.subject for m in mail.outbox] == [
+        f"[{retail.display_name}] Order {order.number} confirmed",
+        f"[{retail.display_name}] Order {order.number}: your result is ready",
+    ]
+    assert f"/orders/{order.pk}/" in mail.outbox[1].body
+
+
+def test_a_failed_order_placement_sends_no_confirmation(
+    funded_retail, unlock_retail, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from accounts.models import Notification
+    from orders.exceptions import QuoteInvalid
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(QuoteInvalid):
+        place(funded_retail, unlock_retail, quote_token="forged")
+    assert Notification.objects.count() == 0 and mail.outbox == []
+
+
+def test_staff_see_an_orders_emails_and_why_one_was_not_sent(
+    funded_retail, unlock_retail, retail, settings, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    settings.EMAIL_BACKEND = "tests.accounts.test_notifications.RefusingMailServer"
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(funded_retail, unlock_retail)
+    staff = UserFactory(storefront=retail, email="support@example.com", is_staff=True)
+    staff.groups.add(Group.objects.get(name="Support"))
+    support = Client(HTTP_HOST="imeiserver.localhost")
+    support.force_login(staff)
+    page = support.get(f"/admin/orders/order/{order.pk}/change/")
+    assert page.status_code == 200
+    assert "notifications (e-mails)" in page.text.lower()
+    assert "order_confirmation" in page.text and "No such user" in page.text

@@ -165,7 +165,7 @@ def test_a_worker_killed_mid_placement_leaves_one_order_upstream(
             kind="dhru",
             base_url=upstream.base_url,
             username="shop",
-            api_key_env="UPSTREAM_TEST_KEY",
+            api_key="upstream-test-key-0001",
             timeout_seconds=10,
         )
         route = ServiceRoute.objects.create(

@@ -1,24 +1,28 @@
-"""Connections and routes in the admin, scoped to the host's storefront; the import and balance
-actions report through messages, never a 500."""
+"""Connections and routes in the admin, scoped to the host's storefront; the supplier's API key is
+write-only and encrypted; base URLs follow the outbound policy; the import and balance actions
+report through messages in fixed words, never a 500 and never the supplier's reply."""
 
 from __future__ import annotations
 
+import socket
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db import connection as db
 from django.test import Client
 
 from catalog.models import Service
 from providers.models import ProviderConnection, ServiceRoute
+from providers.services import connection_api_key_set
 from tests.conftest import RESELLER_HOST, RETAIL_HOST
 from tests.factories import UserFactory
 
 CONNECTIONS = "/admin/providers/providerconnection/"
 ROUTES = "/admin/providers/serviceroute/"
-SECRET = "s3cr3t-api-key-never-shown"
+SECRET = "s3cr3t-api-key-never-shown-4a1f"
 
 
 def staff_client(storefront, host, email, group="Catalog manager") -> Client:
@@ -51,7 +55,7 @@ def theirs(reseller):
         kind="dhru",
         base_url="https://supplier.example.com/",
         username="doctorsim",
-        api_key_env="THEIR_KEY",
+        api_key="their-key-0123456789",
     )
 
 
@@ -66,30 +70,208 @@ def _service(storefront, name, **kw) -> Service:
     )
 
 
-def test_the_admin_shows_whether_the_key_is_set_never_the_key(manager, retail, monkeypatch):
-    monkeypatch.setenv("SUPPLIER_KEY", SECRET)
+def raw_api_key(connection) -> str:
+    """The key column as a database dump holds it."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT api_key FROM providers_providerconnection WHERE id = %s", [connection.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+def change_form(connection, **changes) -> dict:
+    """The change form's fields as the admin posts them, with ``changes``."""
+    data = {
+        "name": connection.name,
+        "kind": connection.kind,
+        "is_active": "on",
+        "priority": str(connection.priority),
+        "base_url": connection.base_url,
+        "username": connection.username,
+        "new_api_key": "",
+        "parameter_encoding": connection.parameter_encoding,
+        "timeout_seconds": str(connection.timeout_seconds),
+        "sandbox_delay_seconds": str(connection.sandbox_delay_seconds),
+        "low_balance_alert": str(connection.low_balance_alert),
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def supplier(retail):
     connection = ProviderConnection.objects.create(
         storefront=retail,
         name="Supplier",
         kind="dhru",
         base_url="https://supplier.example.com/",
         username="shop",
-        api_key_env="SUPPLIER_KEY",
     )
+    return connection_api_key_set(connection=connection, api_key=SECRET)
+
+
+def test_the_admin_shows_when_the_key_was_set_and_its_end_never_the_key(manager, retail, supplier):
     ProviderConnection.objects.create(
         storefront=retail,
         name="Unset",
         kind="dhru",
         base_url="https://other.example.com/",
         username="shop",
-        api_key_env="NOT_SET_ANYWHERE",
     )
     listing = manager.get(CONNECTIONS)
     assert listing.status_code == 200
-    assert "SUPPLIER_KEY is set" in listing.text and "NOT_SET_ANYWHERE is not set" in listing.text
-    page = manager.get(f"{CONNECTIONS}{connection.pk}/change/")
-    assert page.status_code == 200 and "SUPPLIER_KEY is set" in page.text
+    assert "ends in …4a1f" in listing.text and "not set" in listing.text
+    page = manager.get(f"{CONNECTIONS}{supplier.pk}/change/")
+    assert page.status_code == 200 and "ends in …4a1f" in page.text
+    assert 'type="password" name="new_api_key"' in page.text  # a field to replace it, empty
     assert SECRET not in listing.text and SECRET not in page.text
+    assert "api_key_env" not in page.text  # no field names an environment variable any more
+
+
+def test_a_pasted_key_is_stored_encrypted_and_kept_when_left_empty(manager, supplier):
+    # The database holds a Fernet token, never the key.
+    assert SECRET not in raw_api_key(supplier) and raw_api_key(supplier).startswith("gAAAAA")
+    new_key = "new-supplier-key-77b2c9d0"
+    response = manager.post(
+        f"{CONNECTIONS}{supplier.pk}/change/", change_form(supplier, new_api_key=new_key)
+    )
+    assert response.status_code == 302, response.text
+    supplier.refresh_from_db()
+    assert supplier.api_key == new_key and supplier.api_key_last4 == "c9d0"
+    assert new_key not in raw_api_key(supplier)
+
+    # Saving with the key field left empty keeps the key.
+    response = manager.post(
+        f"{CONNECTIONS}{supplier.pk}/change/", change_form(supplier, priority="5")
+    )
+    assert response.status_code == 302, response.text
+    supplier.refresh_from_db()
+    assert supplier.priority == 5 and supplier.api_key == new_key
+
+    # A DHRU connection whose key is removed is refused; a sandbox one may have none.
+    response = manager.post(
+        f"{CONNECTIONS}{supplier.pk}/change/", change_form(supplier, forget_api_key="on")
+    )
+    assert response.status_code == 200 and "A DHRU connection needs: API key." in response.text
+    supplier.refresh_from_db()
+    assert supplier.api_key == new_key
+
+
+def test_a_short_key_shows_no_last_characters(supplier):
+    connection_api_key_set(connection=supplier, api_key="short-key")
+    assert supplier.api_key_last4 == "" and supplier.api_key_set_at is not None
+    connection_api_key_set(connection=supplier, api_key="")
+    supplier.refresh_from_db()
+    assert supplier.api_key == "" and supplier.api_key_set_at is None
+
+
+def test_a_catalog_manager_cannot_send_a_server_secret_to_their_listener(
+    manager, retail, dhru_server, monkeypatch
+):
+    """The attack of issue 9: a catalog manager of one storefront pointed "Check balance" at a
+    listener of theirs with the key read from another storefront's Stripe webhook secret."""
+    stolen = "whsec_the_other_storefronts_stripe_secret"
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET_DOCTORSIM", stolen)
+    monkeypatch.setenv("LISTENER_KEY", stolen)
+    connection = ProviderConnection.objects.create(
+        storefront=retail, name="Listener", kind="dhru", base_url=dhru_server.base_url
+    )
+    # No field names an environment variable: the name is ignored, and without a pasted key a
+    # DHRU connection cannot be saved.
+    attack = change_form(connection, username="me", api_key_env="STRIPE_WEBHOOK_SECRET_DOCTORSIM")
+    response = manager.post(f"{CONNECTIONS}{connection.pk}/change/", attack)
+    assert response.status_code == 200 and "A DHRU connection needs: API key." in response.text
+    response = manager.post(
+        f"{CONNECTIONS}{connection.pk}/change/",
+        {**attack, "api_key_env": "LISTENER_KEY", "new_api_key": "what-i-pasted-0001"},
+    )
+    assert response.status_code == 302, response.text
+    connection.refresh_from_db()
+    assert not hasattr(connection, "api_key_env") and connection.api_key == "what-i-pasted-0001"
+
+    # The listener answers with whatever it likes; the admin shows none of it.
+    dhru_server.reply('{"ERROR":[{"MESSAGE":"Authentication failed: ECHO-OF-YOUR-REQUEST"}]}')
+    dhru_server.reply("<html>ECHO-OF-YOUR-REQUEST</html>", content_type="text/html")
+    response = manager.post(
+        CONNECTIONS, {"action": "check_balance", "_selected_action": [connection.pk]}
+    )
+    assert response.status_code == 302
+    shown = messages_of(response)
+    assert (
+        "error",
+        "Listener: could not read the balance: the supplier refused the credentials.",
+    ) in shown
+    response = manager.post(
+        CONNECTIONS, {"action": "import_services", "_selected_action": [connection.pk]}
+    )
+    shown += messages_of(response)
+    assert (
+        "error",
+        "Listener: could not read the service list: answered something that is not a DHRU reply.",
+    ) in shown
+    assert not any("ECHO-OF-YOUR-REQUEST" in text for _level, text in shown)
+    # Only ever the pasted key left the server.
+    assert [r["apiaccesskey"] for r in dhru_server.requests] == ["what-i-pasted-0001"] * 2
+    assert not any(stolen in str(r) for r in dhru_server.requests)
+
+
+def resolving(monkeypatch, answers: dict[str, str]):
+    """getaddrinfo answering ``answers`` (name → IP); IP literals as the real one does."""
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if host in answers:
+            family = socket.AF_INET6 if ":" in answers[host] else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (answers[host], port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://10.0.0.5/",
+        "http://169.254.169.254/latest/",
+        "http://[::ffff:10.0.0.5]/",
+        "http://internal.supplier.test/",  # resolves to 10.1.2.3
+        "http://127.0.0.1:6379/",  # loopback, refused where loopback is not allowed
+        "http://doctorsim.localhost/",
+    ],
+)
+def test_a_base_url_to_an_internal_address_is_refused(
+    manager, supplier, base_url, monkeypatch, settings
+):
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    resolving(monkeypatch, {"internal.supplier.test": "10.1.2.3"})
+    response = manager.post(
+        f"{CONNECTIONS}{supplier.pk}/change/", change_form(supplier, base_url=base_url)
+    )
+    assert response.status_code == 200 and "This address is not allowed" in response.text
+    supplier.refresh_from_db()
+    assert supplier.base_url == "https://supplier.example.com/"
+
+
+def test_a_name_that_turns_internal_after_saving_is_refused_at_connect_time(
+    manager, supplier, monkeypatch, settings
+):
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    resolving(monkeypatch, {"supplier.example.com": "8.8.8.8"})
+    response = manager.post(f"{CONNECTIONS}{supplier.pk}/change/", change_form(supplier))
+    assert response.status_code == 302, response.text
+    resolving(monkeypatch, {"supplier.example.com": "192.168.1.20"})
+    sent = []
+    monkeypatch.setattr(
+        "urllib3.util.connection.create_connection", lambda *a, **kw: sent.append(a)
+    )
+    response = manager.post(
+        CONNECTIONS, {"action": "check_balance", "_selected_action": [supplier.pk]}
+    )
+    assert (
+        "error",
+        "Supplier: could not read the balance: could not connect: address not allowed.",
+    ) in messages_of(response)
+    assert sent == []  # not even a connection
 
 
 def test_staff_see_only_their_storefronts_connections(manager, lab, theirs):
@@ -121,7 +303,7 @@ def test_a_connection_added_by_staff_belongs_to_their_storefront(manager, retail
             "priority": "10",
             "base_url": "",
             "username": "",
-            "api_key_env": "",
+            "new_api_key": "",
             "parameter_encoding": "xml",
             "timeout_seconds": "20",
             "sandbox_delay_seconds": "0",
@@ -132,7 +314,7 @@ def test_a_connection_added_by_staff_belongs_to_their_storefront(manager, retail
     assert ProviderConnection.objects.get(name="New lab").storefront == retail
 
 
-def test_a_dhru_connection_needs_its_url_user_and_key_variable(manager):
+def test_a_dhru_connection_needs_its_url_user_and_key(manager):
     response = manager.post(
         f"{CONNECTIONS}add/",
         {
@@ -146,7 +328,7 @@ def test_a_dhru_connection_needs_its_url_user_and_key_variable(manager):
         },
     )
     assert response.status_code == 200
-    assert "A DHRU connection needs: base_url, username, api_key_env." in response.text
+    assert "A DHRU connection needs: base URL, username, API key." in response.text
 
 
 def test_a_route_cannot_use_another_storefronts_service(manager, reseller, lab):
@@ -186,7 +368,7 @@ def test_import_from_a_failing_supplier_is_a_message_not_a_500(manager, retail, 
         kind="dhru",
         base_url=dhru_server.base_url,
         username="shop",
-        api_key_env="SUPPLIER_KEY",
+        api_key="supplier-key-0001",
     )
     dhru_server.reply("server_error_500.html", status=500)
     response = manager.post(
@@ -194,25 +376,30 @@ def test_import_from_a_failing_supplier_is_a_message_not_a_500(manager, retail, 
     )
     assert response.status_code == 302
     [(level, text)] = messages_of(response)
-    assert level == "error" and "Broken supplier: could not read the service list" in text
-    assert "HTTP 500" in text
+    assert level == "error"
+    assert (
+        text == "Broken supplier: could not read the service list: the supplier answered HTTP 500."
+    )
     assert not ServiceRoute.objects.exists()
 
 
-def test_check_balance_action(manager, retail, lab, dhru_server):
+def test_check_balance_action(
+    manager, retail, lab, dhru_server, django_capture_on_commit_callbacks
+):
     low = ProviderConnection.objects.create(
         storefront=retail,
         name="Low supplier",
         kind="dhru",
         base_url=dhru_server.base_url,
         username="shop",
-        api_key_env="SUPPLIER_KEY",
+        api_key="supplier-key-0001",
         low_balance_alert=Decimal("50.00"),
     )
     dhru_server.reply("accountinfo_accoutinfo.json")
-    response = manager.post(
-        CONNECTIONS, {"action": "check_balance", "_selected_action": [lab.pk, low.pk]}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the alert goes out after commit
+        response = manager.post(
+            CONNECTIONS, {"action": "check_balance", "_selected_action": [lab.pk, low.pk]}
+        )
     assert response.status_code == 302
     texts = messages_of(response)
     assert ("success", "Lab: balance 100000.00 USD.") in texts

@@ -19,8 +19,9 @@ from providers.base import (
 from providers.models import ProviderConnection
 from providers.registry import provider_for
 from providers.sandbox import SandboxLab
+from tests import clock
 
-T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+T0 = clock.days_ahead(1, hour=10)
 
 
 def imei(ending: str) -> str:
@@ -39,6 +40,7 @@ def outcome(service: str, ending: str, delay: int = 0):
     return lab.poll(submitted.ref)
 
 
+@pytest.mark.dates
 def test_the_ref_encodes_service_imei_and_time():
     with time_machine.travel(T0, tick=False):
         assert place("UNL-APPLE-ATT", "09") == Submitted(
@@ -46,6 +48,7 @@ def test_the_ref_encodes_service_imei_and_time():
         )
 
 
+@pytest.mark.dates
 def test_pending_until_the_delay_has_passed():
     lab = SandboxLab(delay_seconds=30)
     with time_machine.travel(T0, tick=False) as traveller:
@@ -87,6 +90,7 @@ def test_ending_00_has_no_code(service):
     assert outcome(service, "00") == Rejected("No code found for this IMEI")  # DS-12
 
 
+@pytest.mark.dates
 def test_phone_check_ending_66_is_blacklisted():
     lab = SandboxLab(delay_seconds=60)
     with time_machine.travel(T0, tick=False) as traveller:
@@ -100,7 +104,7 @@ def test_phone_check_ending_66_is_blacklisted():
         "reason": "Lost/stolen",
         "carrier": "AT&T",
         "source": "GSMA (sandbox)",
-        "checked_at": "2026-11-20T10:01:00+00:00",
+        "checked_at": (T0 + dt.timedelta(seconds=60)).isoformat(),  # placed + the delay
     }
 
 

@@ -14,9 +14,10 @@ from providers.base import ProviderFault
 from providers.models import ProviderConnection, ServiceRoute
 from providers.selectors import routes_for
 from providers.services import connection_balance_check, routes_import_from_supplier
+from tests import clock
 from tests.factories import UserFactory
 
-T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+T0 = clock.days_ahead(1, hour=10)
 
 
 def service(storefront, name, kind=Service.Kind.IMEI_UNLOCK, **kw) -> Service:
@@ -42,7 +43,7 @@ def dhru(storefront, server, name="Supplier", **kw) -> ProviderConnection:
         kind="dhru",
         base_url=server.base_url,
         username="shop",
-        api_key_env="SUPPLIER_TEST_KEY",
+        api_key="supplier-test-key-0001",
         **kw,
     )
 
@@ -141,6 +142,7 @@ def staff(retail, reseller):
     UserFactory(storefront=reseller, email="ops@doctorsim.test", is_staff=True)
 
 
+@pytest.mark.dates
 def test_a_healthy_balance_is_stored_and_alerts_nobody(retail, staff):
     connection = lab(retail)
     with time_machine.travel(T0, tick=False):
@@ -151,12 +153,16 @@ def test_a_healthy_balance_is_stored_and_alerts_nobody(retail, staff):
     assert mail.outbox == []
 
 
-def test_a_low_balance_alerts_staff_and_admins_once_a_day(retail, staff, dhru_server, settings):
+@pytest.mark.dates
+def test_a_low_balance_alerts_staff_and_admins_once_a_day(
+    retail, staff, dhru_server, settings, django_capture_on_commit_callbacks
+):
     settings.ADMINS = [("Ops", "platform@example.com")]
     connection = dhru(retail, dhru_server, low_balance_alert=Decimal("20.00"))
     dhru_server.reply("accountinfo_accoutinfo.json")  # $16.41
     with time_machine.travel(T0, tick=False) as traveller:
-        check = connection_balance_check(connection=connection)
+        with django_capture_on_commit_callbacks(execute=True):  # mail goes out after commit
+            check = connection_balance_check(connection=connection)
         assert check and check.below and check.alerted
         assert check.info.credit == Decimal("16.41")
         assert sorted(m.to[0] for m in mail.outbox) == [
@@ -168,12 +174,14 @@ def test_a_low_balance_alerts_staff_and_admins_once_a_day(retail, staff, dhru_se
 
         traveller.shift(dt.timedelta(hours=23))
         connection.refresh_from_db()
-        again = connection_balance_check(connection=connection)
+        with django_capture_on_commit_callbacks(execute=True):
+            again = connection_balance_check(connection=connection)
         assert again.below and not again.alerted and len(mail.outbox) == 2
 
         traveller.shift(dt.timedelta(hours=1))
         connection.refresh_from_db()
-        assert connection_balance_check(connection=connection).alerted
+        with django_capture_on_commit_callbacks(execute=True):
+            assert connection_balance_check(connection=connection).alerted
         assert len(mail.outbox) == 4
     connection.refresh_from_db()
     assert connection.last_balance == Decimal("16.41")

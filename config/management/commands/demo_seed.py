@@ -14,11 +14,12 @@ from billing.demo import demo_credit_seed, demo_packages_seed, demo_rates_load, 
 from catalog.demo import demo_catalog_seed
 from providers.demo import (
     DEMO_UPSTREAM_EMAIL,
-    DEMO_UPSTREAM_KEY_ENV,
     demo_dhru_upstream_seed,
     demo_sandbox_seed,
+    demo_upstream_key,
 )
 from storefronts.demo import DEMO_PASSWORD, DEMO_STAFF, DEMO_STOREFRONTS, DEMO_SUPERUSER
+from storefronts.links import site_url
 from storefronts.models import Storefront
 from storefronts.selectors import terms_current
 from storefronts.services import storefront_upsert, terms_version_publish
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                 )
                 if group is None:
                     demo_topup_seed(user)
-            self.stdout.write(f"  {storefront.display_name}: http://{spec['host']}:8000/")
+            self.stdout.write(f"  {storefront.display_name}: {site_url(spec['host'])}")
         account_create_verified(
             storefront=None, email=DEMO_SUPERUSER, password=DEMO_PASSWORD, is_superuser=True
         )
@@ -73,25 +74,19 @@ class Command(BaseCommand):
             user=upstream, terms_version=terms_current(reseller), ip_address=None
         )
         demo_credit_seed(upstream, minimum=Decimal("1000"))
-        env_file = settings.VAR_DIR / "demo.env"
-        key = _env_file_read(env_file).get(DEMO_UPSTREAM_KEY_ENV, "")
+        # The key is stored encrypted on the retail demo's connection, as staff store any.
+        key = demo_upstream_key(storefront=retail, upstream_storefront=reseller)
         if api_key_authenticate(storefront=reseller, email=DEMO_UPSTREAM_EMAIL, key=key) is None:
             _row, key = api_key_create(user=upstream, name="imeiserver.localhost upstream (demo)")
-            env_file.write_text(f"{DEMO_UPSTREAM_KEY_ENV}={key}\n")
-            env_file.chmod(0o600)
         demo_dhru_upstream_seed(
             storefront=retail,
             upstream_storefront=reseller,
             upstream_host="doctorsim.localhost",
-            port=8000,
+            api_key=key,
+            # The reseller demo answers on this machine, on the port `make run` serves (SITE_PORT).
+            port=int(settings.SITE_PORT or 80),
         )
         self.stdout.write(
-            "  Supply chain: imeiserver → doctorsim (DHRU API, key in var/demo.env) → sandbox lab"
+            "  Supply chain: imeiserver → doctorsim (DHRU API, key stored encrypted) → sandbox lab"
         )
 
-
-def _env_file_read(path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {name.strip(): value.strip() for name, value in pairs}

@@ -1,0 +1,325 @@
+"""An order's life after placement: the one state machine (``order_transition``), the customer's
+cancel, the staff and supplier outcomes (reject, refuse, hold, complete, ship), the release of
+orders whose cancellation window closed, and the refund of an order's price.
+
+Money moves only through ``billing.services``; an order's refund has an idempotency key derived
+from the order, so it is paid at most once whoever asks (IS-2, DS-12, DS-15).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Avg, DurationField, ExpressionWrapper, F
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import LedgerEntry
+from billing.services import wallet_credit, wallet_get_or_create
+from catalog.models import Service
+from catalog.services import service_delivery_average_set
+
+from ..exceptions import CancellationWindowClosed, IllegalTransition, OrderError
+from ..models import Order, OrderEvent, Status
+from ..selectors import order_can_cancel
+from .notifications import order_completed_notify
+
+Kind = LedgerEntry.Kind
+AVERAGE_SAMPLE = 10  # DS-9: "the average of the last few requests"
+
+# The state machine of DESIGN.md ("Orders"). Cable unlocks add the device steps and shipping.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.PENDING: {
+        Status.QUEUED,
+        Status.AWAITING_DEVICE,
+        Status.CANCELLED,
+        Status.REFUSED,
+        Status.REFUNDED,
+    },
+    Status.QUEUED: {
+        Status.SUBMITTED,
+        Status.IN_PROCESS,
+        Status.COMPLETED,
+        Status.REJECTED,
+        Status.REFUSED,
+        Status.REFUNDED,
+    },
+    # DS-2: a request can be refused at any time while it is open. IS-3 / DS-9: a late order
+    # can be refunded on request (the refunds app calls ``order_refund_on_request``).
+    Status.SUBMITTED: {
+        Status.IN_PROCESS,
+        Status.COMPLETED,
+        Status.REJECTED,
+        Status.REFUSED,
+        Status.REFUNDED,
+    },
+    Status.IN_PROCESS: {Status.COMPLETED, Status.REJECTED, Status.REFUSED, Status.REFUNDED},
+    Status.AWAITING_DEVICE: {
+        Status.DEVICE_RECEIVED,
+        Status.REJECTED,
+        Status.REFUSED,
+        Status.REFUNDED,
+    },
+    Status.DEVICE_RECEIVED: {
+        Status.IN_PROCESS,
+        Status.REJECTED,
+        Status.REFUSED,
+        Status.REFUNDED,
+    },
+    Status.COMPLETED: {Status.SHIPPED},
+}
+CABLE_ONLY = {Status.AWAITING_DEVICE, Status.DEVICE_RECEIVED, Status.SHIPPED}
+
+
+# --- the state machine -------------------------------------------------------------------------
+
+
+def order_transition(
+    *,
+    order: Order,
+    to: str,
+    actor: User | None = None,
+    message: str = "",
+    **updates,
+) -> Order:
+    """Move an order from its current status to ``to`` if that move is allowed and nobody moved it
+    first (compare-and-set), and record the event. Raises IllegalTransition otherwise."""
+    source = order.status
+    if to not in Status.values:
+        raise IllegalTransition(f"Unknown status {to!r}.")
+    if order.held_at is not None and to not in (Status.REFUSED, Status.REJECTED, Status.CANCELLED):
+        raise IllegalTransition("This order is on hold (DS-2): release it first.")
+    if to not in TRANSITIONS.get(source, set()):
+        raise IllegalTransition(
+            f"An order that is {order.get_status_display().lower()} cannot become "
+            f"{Status(to).label.lower()}."
+        )
+    if to in CABLE_ONLY and order.kind != Service.Kind.CABLE_UNLOCK:
+        raise IllegalTransition("Only cable unlocks wait for a device or ship back.")
+    with transaction.atomic():
+        changed = Order.objects.filter(pk=order.pk, status=source).update(
+            status=to, updated_at=timezone.now(), **updates
+        )
+        if not changed:
+            order.refresh_from_db()
+            raise IllegalTransition(
+                f"The order changed meanwhile: it is now {order.get_status_display().lower()}."
+            )
+        OrderEvent.objects.create(
+            order=order,
+            storefront_id=order.storefront_id,
+            from_status=source,
+            to_status=to,
+            message=message[:300],
+            actor=actor,
+        )
+    order.refresh_from_db()
+    return order
+
+
+# --- refunds of orders -------------------------------------------------------------------------
+
+
+def _order_refund(order: Order, memo: str) -> LedgerEntry:
+    """Give the order's price back to the balance, once (IS-2, DS-12, DS-15)."""
+    return wallet_credit(
+        wallet=wallet_get_or_create(user=order.user),
+        amount=order.price,
+        kind=Kind.ORDER_REFUND,
+        reference=f"order:{order.pk}",
+        idempotency_key=f"order:{order.pk}:refund",
+        memo=memo[:300],
+    )
+
+
+@transaction.atomic
+def _order_close_refunded(
+    *, order: Order, to: str, actor: User | None, message: str, reason: str = ""
+) -> Order:
+    order = order_transition(
+        order=order, to=to, actor=actor, message=message, rejection_reason=reason[:300]
+    )
+    _order_refund(order, f"Order {order.number}: {Status(to).label.lower()}")
+    return order
+
+
+def order_refund_on_request(*, order: Order, actor: User | None, memo: str) -> Order:
+    """IS-3 / DS-9: a late order's price back to the balance, asked for by the customer and
+    approved by staff (the refunds app). The ledger key is the one every automatic refund of the
+    order uses, so an order is refunded at most once whoever asks; the order is closed, and a
+    late result from the supplier no longer reaches it."""
+    return _order_close_refunded(
+        order=order,
+        to=Status.REFUNDED,
+        actor=actor,
+        message=f"Refunded on request: the order was late. {memo}".strip(),
+        reason="Late: refunded on request.",
+    )
+
+
+def order_cancel(*, order: Order, user: User) -> Order:
+    """DS-11: the customer cancels inside the window and gets the full price back."""
+    if order.user_id != user.pk:
+        raise OrderError("Not your order.")
+    if not order_can_cancel(order=order):
+        raise CancellationWindowClosed(
+            "This order can no longer be cancelled: the cancellation window has closed and it "
+            "is being processed."
+        )
+    try:
+        return _order_close_refunded(
+            order=order,
+            to=Status.CANCELLED,
+            actor=user,
+            message="Cancelled by you. The full price is back in your balance.",
+        )
+    except IllegalTransition as exc:
+        raise CancellationWindowClosed(str(exc)) from exc
+
+
+def order_reject(*, order: Order, reason: str, actor: User | None = None) -> Order:
+    """No code or no result (DS-12, DS-15): reject and refund in full."""
+    reason = (reason or "").strip() or "No code or result is available for this request."
+    return _order_close_refunded(
+        order=order,
+        to=Status.REJECTED,
+        actor=actor,
+        message=f"Rejected: {reason} The full price is back in your balance.",
+        reason=reason,
+    )
+
+
+def order_refuse(*, order: Order, reason: str, actor: User) -> Order:
+    """DS-2: staff refuse a request they suspect of fraud; the price is refunded in full."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError("A reason is required to refuse an order.")
+    return _order_close_refunded(
+        order=order,
+        to=Status.REFUSED,
+        actor=actor,
+        message="Refused by the shop. The full price is back in your balance.",
+        reason=reason,
+    )
+
+
+# --- staff holds (DS-2) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_hold(*, order: Order, reason: str, actor: User) -> Order:
+    """DS-2: pause an open order (it is not sent on) until staff release or refuse it."""
+    if not order.is_open:
+        raise OrderError("Only an open order can be held.")
+    if order.held_at is not None:
+        raise OrderError("This order is already on hold.")
+    if not (reason or "").strip():
+        raise OrderError("A reason is required to hold an order.")
+    Order.objects.filter(pk=order.pk).update(
+        held_at=timezone.now(), hold_reason=(reason or "").strip()[:300]
+    )
+    return _order_noted(order, "On hold for a check by the shop.", actor)
+
+
+@transaction.atomic
+def order_hold_release(*, order: Order, actor: User) -> Order:
+    if order.held_at is None:
+        raise OrderError("This order is not on hold.")
+    Order.objects.filter(pk=order.pk).update(held_at=None, hold_reason="")
+    return _order_noted(order, "Check done: processing resumes.", actor)
+
+
+def _order_noted(order: Order, message: str, actor: User | None) -> Order:
+    """A timeline entry without a status change; the order as it is now."""
+    OrderEvent.objects.create(
+        order=order, storefront_id=order.storefront_id, message=message, actor=actor
+    )
+    order.refresh_from_db()
+    return order
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_complete(
+    *, order: Order, code: str = "", result: dict | None = None, actor: User | None = None
+) -> Order:
+    """Deliver the code or the check result, update the service's average delivery time and
+    tell the customer (DS-8)."""
+    if order.held_at is not None:
+        raise OrderError("This order is on hold (DS-2): release it before completing it.")
+    if order.kind == Service.Kind.PHONE_CHECK and not result:
+        raise OrderError("A phone check completes with its result.")
+    if order.kind == Service.Kind.IMEI_UNLOCK and not (code or "").strip():
+        raise OrderError("An IMEI unlock completes with its code.")
+    if order.status == Status.DEVICE_RECEIVED:
+        order = order_transition(order=order, to=Status.IN_PROCESS, actor=actor)
+    order = order_transition(
+        order=order,
+        to=Status.COMPLETED,
+        actor=actor,
+        message="Completed: your result is ready.",
+        result_code=(code or "").strip(),
+        result=result or {},
+        completed_at=timezone.now(),
+    )
+    service_delivery_average_update(service_id=order.service_id)
+    order_completed_notify(order=order)
+    return order
+
+
+def order_ship(*, order: Order, tracking_number: str, actor: User) -> Order:
+    tracking_number = (tracking_number or "").strip()
+    if not tracking_number:
+        raise OrderError("A tracking number is required to ship.")
+    return order_transition(
+        order=order,
+        to=Status.SHIPPED,
+        actor=actor,
+        message=f"Shipped back to you. Tracking number: {tracking_number}.",
+        tracking_number=tracking_number[:100],
+    )
+
+
+def service_delivery_average_update(*, service_id: int) -> None:
+    """DS-9: the average delivery time of the service's last completed orders, kept on the
+    service (through catalog's own service) so catalog pages read it without touching orders."""
+    recent = list(
+        Order.objects.filter(service_id=service_id, completed_at__isnull=False)
+        .order_by("-completed_at")
+        .values_list("pk", flat=True)[:AVERAGE_SAMPLE]
+    )
+    took = ExpressionWrapper(F("completed_at") - F("placed_at"), output_field=DurationField())
+    stats = Order.objects.filter(pk__in=recent).aggregate(avg=Avg(took))
+    seconds = int(stats["avg"].total_seconds()) if stats["avg"] is not None else None
+    service_delivery_average_set(service_id=service_id, seconds=seconds, sample=len(recent))
+
+
+# --- the cancellation window (DS-11) -----------------------------------------------------------
+
+
+def orders_release_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Move orders whose cancellation window has closed on to processing (DS-11) and return the
+    ids now queued for dispatch. Held orders wait. Idempotent: the compare-and-set skips any
+    order that moved meanwhile."""
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status=Status.PENDING, cancel_until__lt=now, held_at__isnull=True
+    ).select_related("service")
+    queued: list[int] = []
+    for order in due.iterator():
+        to = Status.AWAITING_DEVICE if order.kind == Service.Kind.CABLE_UNLOCK else Status.QUEUED
+        message = (
+            "The cancellation window has closed. Send us the phone: the address is on this page."
+            if to == Status.AWAITING_DEVICE
+            else "The cancellation window has closed: your order is queued for processing."
+        )
+        try:
+            order_transition(order=order, to=to, message=message)
+        except IllegalTransition:
+            continue
+        if to == Status.QUEUED:
+            queued.append(order.pk)
+    return queued

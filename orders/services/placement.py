@@ -1,0 +1,331 @@
+"""Placing orders, one or many: check the customer, the quote and the fields, debit the wallet and
+write each order with its first event and its confirmation e-mail, in one transaction (DS-7).
+
+Money moves only through ``billing.services``; each order's debit has an idempotency key derived
+from the order, so a retried call never charges twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import terms_acceptance_record
+from billing.exceptions import InsufficientFunds
+from billing.models import LedgerEntry, Wallet
+from billing.services import wallet_debit, wallet_get_or_create
+from catalog.models import Service
+from storefronts.selectors import terms_current
+
+from ..exceptions import (
+    OrderError,
+    OrderFieldsInvalid,
+    OrderLimitReached,
+    TermsAcceptanceRequired,
+    VerificationRequired,
+)
+from ..fields import imei_error, imei_normalise, order_fields_clean
+from ..models import OPEN_STATUSES, Order, OrderEvent, Status
+from ..selectors import orders_in_last_hour, terms_need_acceptance
+from .notifications import order_bulk_confirmation_notify, order_confirmation_notify
+from .quotes import Quote, quote_price_to_charge, quote_read
+
+log = logging.getLogger(__name__)
+Kind = LedgerEntry.Kind
+BULK_MAX_LINES = 500  # also in fields.BULK_HELP
+
+
+@dataclass
+class PlaceRequest:
+    """What the customer sent with an order form."""
+
+    service: Service
+    quote_token: str
+    form_token: str
+    values: dict = field(default_factory=dict)
+    customer_reference: str = ""
+    shipping_address: str = ""
+    accept_terms: bool = False
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+def _order_due_at(service: Service, placed_at: dt.datetime) -> dt.datetime | None:
+    """When an order becomes overdue: indicated time + the storefront's overrun in business days
+    (IS-3), or else the service's guaranteed delivery time (DS-9)."""
+    storefront = service.storefront
+    if storefront.completion_overrun_business_days is not None:
+        days = service.indicated_days_max + storefront.completion_overrun_business_days
+        return storefront.calendar.add_business_days(placed_at, days)
+    if service.guaranteed_hours:
+        return placed_at + dt.timedelta(hours=service.guaranteed_hours)
+    return None
+
+
+def _initial_status(service: Service) -> str:
+    if service.storefront.cancellation_window_minutes:
+        return Status.PENDING  # DS-11: held back until the window closes
+    if service.kind == Service.Kind.CABLE_UNLOCK:
+        return Status.AWAITING_DEVICE
+    return Status.QUEUED
+
+
+def _check_customer(user: User, *, accept_terms: bool, ip: str | None, user_agent: str) -> None:
+    if user.storefront_id is None:
+        raise OrderError("Platform operators cannot order; sign in as a customer.")
+    if user.suspended_at or user.closed_at:
+        raise OrderError("This account cannot place orders.")
+    if user.verification_required:
+        raise VerificationRequired()  # DS-20
+    if terms_need_acceptance(user=user):
+        if not accept_terms:
+            raise TermsAcceptanceRequired()  # IS-13
+        terms_acceptance_record(
+            user=user,
+            terms_version=terms_current(user.storefront),
+            ip_address=ip,
+            user_agent=user_agent,
+        )
+        user._terms_need_acceptance = False
+
+
+def _check_rate(user: User, extra: int = 1) -> None:
+    limit = user.storefront.orders_per_hour_limit
+    if limit and orders_in_last_hour(user=user) + extra > limit:
+        raise OrderLimitReached(
+            f"You can place up to {limit} orders an hour. Please wait a little and try again."
+        )
+
+
+def order_place(*, user: User, request: PlaceRequest) -> Order:
+    """Check the quote and the fields, debit the wallet and write the order with its first event
+    and its confirmation e-mail, all in one transaction. The same form token always answers with
+    the same order."""
+    service = request.service
+    if service.storefront_id != user.storefront_id or not service.is_active:
+        raise OrderError("This service is not available.")
+    if not request.form_token or len(request.form_token) > 64:
+        raise OrderError("This order form is no longer valid: please reload the page.")
+    existing = Order.objects.filter(user=user, form_token=request.form_token).first()
+    if existing is not None:
+        return existing
+    _check_customer(
+        user,
+        accept_terms=request.accept_terms,
+        ip=request.ip_address,
+        user_agent=request.user_agent,
+    )
+    quote = quote_read(token=request.quote_token, user=user, service=service)
+    price = quote_price_to_charge(quote=quote, user=user, service=service)
+    values = order_fields_clean(service, request.values)
+    address = (request.shipping_address or "").strip()
+    if service.kind == Service.Kind.CABLE_UNLOCK and len(address) < 10:
+        raise OrderFieldsInvalid(
+            {"shipping_address": "Enter the full address to return the phone to."}
+        )
+    try:
+        with transaction.atomic():
+            order = _order_write(user, service, quote, price, values, address, request)
+            order_confirmation_notify(order=order)
+    except IntegrityError:
+        # The same form submitted twice at once: the first one made the order.
+        existing = Order.objects.filter(user=user, form_token=request.form_token).first()
+        if existing is None:
+            raise
+        return existing
+    transaction.on_commit(lambda: _dispatch_schedule(order))
+    return order
+
+
+def _dispatch_schedule(order: Order) -> None:
+    """After commit: send a queued order now, or wake the release when its cancellation window
+    closes (DS-11). The beat sweeps are the safety net if the broker is down or a message is
+    lost, so a failure here only logs."""
+    from .. import tasks  # tasks import this package
+
+    try:
+        if order.status == Status.QUEUED:
+            tasks.order_dispatch.apply_async((order.pk,), retry=False)
+        elif order.cancel_until is not None:
+            eta = order.cancel_until + dt.timedelta(seconds=1)
+            tasks.orders_release_due.apply_async(eta=eta, retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail a paid order
+        log.warning("could not schedule order %s; the beat sweep will catch it", order.pk)
+
+
+def _order_write(
+    user: User,
+    service: Service,
+    quote: Quote,
+    price: Decimal,
+    values: dict,
+    address: str,
+    request: PlaceRequest,
+    batch: str = "",
+) -> Order:
+    """The order, its debit and its first event. Callers run it inside ``transaction.atomic``."""
+    wallet = None
+    if service.storefront.orders_per_hour_limit:
+        # Lock the account's wallet first, so concurrent orders count each other exactly.
+        wallet = Wallet.objects.select_for_update().filter(user=user).first()
+        _check_rate(user)
+    now = timezone.now()
+    window = service.storefront.cancellation_window_minutes
+    status = _initial_status(service)
+    order = Order.objects.create(
+        storefront=service.storefront,
+        user=user,
+        service=service,
+        kind=service.kind,
+        service_name=service.name,
+        status=status,
+        price=price,
+        currency=quote.currency,
+        quote_id=quote.quote_id,
+        quoted_at=quote.issued_at,
+        imei=values.get("IMEI", ""),
+        fields=values,
+        email=user.email,
+        ip_address=request.ip_address,
+        user_agent=(request.user_agent or "")[:300],
+        customer_reference=(request.customer_reference or "").strip()[:100],
+        form_token=request.form_token,
+        batch=batch,
+        shipping_address=address,
+        placed_at=now,
+        cancel_until=now + dt.timedelta(minutes=window) if window else None,
+        due_at=_order_due_at(service, now),
+    )
+    wallet_debit(
+        wallet=wallet or wallet_get_or_create(user=user),
+        amount=price,
+        kind=Kind.ORDER_DEBIT,
+        reference=f"order:{order.pk}",
+        idempotency_key=f"order:{order.pk}:debit",
+        memo=f"Order {order.number}: {service.name}",
+    )
+    OrderEvent.objects.create(
+        order=order,
+        storefront_id=order.storefront_id,
+        to_status=status,
+        message=_placed_message(order),
+    )
+    return order
+
+
+def _placed_message(order: Order) -> str:
+    if order.status == Status.PENDING:
+        return "Order placed. You can cancel it until the cancellation window closes."
+    if order.status == Status.AWAITING_DEVICE:
+        return "Order placed. Send us the phone: the address is on this page."
+    return "Order placed and queued for processing."
+
+
+# --- bulk --------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkLine:
+    line: int
+    imei: str
+    outcome: str  # "placed" | "refused"
+    reason: str = ""
+    order: Order | None = None
+
+
+@dataclass
+class BulkReport:
+    lines: list[BulkLine]
+
+    @property
+    def placed(self) -> list[BulkLine]:
+        return [x for x in self.lines if x.outcome == "placed"]
+
+    @property
+    def refused(self) -> list[BulkLine]:
+        return [x for x in self.lines if x.outcome == "refused"]
+
+    @property
+    def total_charged(self) -> Decimal:
+        return sum((x.order.price for x in self.placed), Decimal("0.00"))
+
+
+def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> BulkReport:
+    """One order per valid IMEI line; each line is reported. A repeated submit places nothing new
+    (each line's form token is derived from the form token and the IMEI)."""
+    service = request.service
+    raw_lines = [ln for ln in (imeis_text or "").splitlines()]
+    numbered = [(i + 1, imei_normalise(ln)) for i, ln in enumerate(raw_lines) if ln.strip()]
+    if not numbered:
+        raise OrderFieldsInvalid({"imeis": "Paste at least one IMEI, one per line."})
+    if len(numbered) > BULK_MAX_LINES:
+        raise OrderFieldsInvalid(
+            {"imeis": f"Up to {BULK_MAX_LINES} IMEIs at once; this has {len(numbered)}."}
+        )
+    _check_customer(
+        user,
+        accept_terms=request.accept_terms,
+        ip=request.ip_address,
+        user_agent=request.user_agent,
+    )
+    quote = quote_read(token=request.quote_token, user=user, service=service)
+    price = quote_price_to_charge(quote=quote, user=user, service=service)
+    open_imeis = set(
+        Order.objects.filter(
+            user=user, service=service, status__in=OPEN_STATUSES, imei__in=[v for _, v in numbered]
+        )
+        .exclude(form_token__startswith=f"{request.form_token}:")
+        .values_list("imei", flat=True)
+    )
+    batch = uuid.uuid4().hex[:16]
+    seen: set[str] = set()
+    lines: list[BulkLine] = []
+    for number, imei in numbered:
+        problem = imei_error(imei)
+        if problem:
+            lines.append(BulkLine(number, imei, "refused", problem))
+            continue
+        if imei in seen:
+            lines.append(BulkLine(number, imei, "refused", "Repeated in this list."))
+            continue
+        seen.add(imei)
+        if imei in open_imeis:
+            lines.append(
+                BulkLine(number, imei, "refused", "Already has an open order for this service.")
+            )
+            continue
+        token = f"{request.form_token}:{imei}"[:64]
+        existing = Order.objects.filter(user=user, form_token=token).first()
+        if existing is not None:
+            lines.append(BulkLine(number, imei, "placed", order=existing))
+            continue
+        values = {**request.values, "IMEI": imei}
+        try:
+            values = order_fields_clean(service, values)
+            line_request = PlaceRequest(**{**request.__dict__, "form_token": token})
+            with transaction.atomic():
+                order = _order_write(user, service, quote, price, values, "", line_request, batch)
+        except InsufficientFunds:
+            lines.append(BulkLine(number, imei, "refused", "Not enough balance left."))
+            continue
+        except OrderFieldsInvalid as exc:
+            lines.append(BulkLine(number, imei, "refused", "; ".join(exc.errors.values())))
+            continue
+        except OrderLimitReached as exc:
+            lines.append(BulkLine(number, imei, "refused", str(exc)))
+            continue
+        lines.append(BulkLine(number, imei, "placed", order=order))
+    placed = [x.order for x in lines if x.outcome == "placed" and x.order.batch == batch]
+    if placed:
+        order_bulk_confirmation_notify(orders=placed)
+        for order in placed:
+            transaction.on_commit(partial(_dispatch_schedule, order))
+    return BulkReport(lines)

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class RefundsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "refunds"
+    verbose_name = "Refunds"
+
+    def ready(self):
+        # Stripe's refund events reach billing's webhook; billing hands them up to us.
+        from billing.webhook_handlers import stripe_event_handler_register
+
+        from . import services
+
+        for event_type in services.STRIPE_REFUND_EVENTS:
+            stripe_event_handler_register(event_type, services.refund_stripe_event_apply)

@@ -1,0 +1,87 @@
+"""Reads shared by the refund pages, the admin queue and the digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import Payment
+from orders.models import Order
+from orders.selectors import overdue_condition
+from storefronts.models import Storefront
+
+from . import policy
+from .models import RefundRequest
+
+
+def refund_requests_of(*, storefront: Storefront, user: User) -> QuerySet[RefundRequest]:
+    return (
+        RefundRequest.objects.filter(storefront=storefront, user=user)
+        .select_related("payment", "order")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def refund_request_of(
+    *, storefront: Storefront, user: User, request_id: int
+) -> RefundRequest | None:
+    """The customer's own request at this storefront, else None (a 404)."""
+    return (
+        RefundRequest.objects.filter(storefront=storefront, user=user, pk=request_id)
+        .select_related("payment", "order", "storefront")
+        .prefetch_related("events")
+        .first()
+    )
+
+
+def refund_requests_due_by(*, storefront: Storefront, moment: dt.datetime) -> QuerySet:
+    return RefundRequest.objects.filter(
+        storefront=storefront, status__in=RefundRequest.OPEN, due_at__lte=moment
+    ).select_related("user")
+
+
+def support_staff_emails(*, storefront: Storefront) -> list[str]:
+    staff = User.objects.filter(
+        storefront=storefront, is_active=True, is_staff=True, groups__name="Support"
+    ).values_list("email", flat=True)
+    emails = set(staff)
+    if storefront.support_email:
+        emails.add(storefront.support_email)
+    return sorted(emails)
+
+
+def payments_refundable(*, storefront: Storefront, user: User, now=None) -> set[int]:
+    """Ids of the customer's payments that may still be asked back (IS-5 window, money left)."""
+    now = now or timezone.now()
+    oldest = now - dt.timedelta(days=storefront.refund_request_window_days + 2)
+    candidates = Payment.objects.filter(
+        storefront=storefront, user=user, status=Payment.Status.SUCCEEDED, paid_at__gte=oldest
+    ).only("pk", "paid_at", "created_at", "amount", "amount_refunded")
+    return {
+        p.pk
+        for p in candidates
+        if p.amount_refunded < p.amount
+        and policy.payment_in_refund_window(storefront=storefront, payment=p, now=now)
+    }
+
+
+def orders_refundable(*, storefront: Storefront, user: User, now=None) -> QuerySet[Order]:
+    """The customer's late orders with no live refund request (IS-3, DS-9)."""
+    return (
+        Order.objects.filter(storefront=storefront, user=user)
+        .filter(overdue_condition(now))
+        .exclude(refund_requests__status__in=["requested", "approved", "paid"])
+    )
+
+
+def refund_request_counts(*, storefront: Storefront | None) -> dict[str, int]:
+    from django.db.models import Count
+
+    qs = RefundRequest.objects.all()
+    if storefront is not None:
+        qs = qs.filter(storefront=storefront)
+    rows = qs.values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("refunds/", views.refunds_list, name="refunds_list"),
+    path("refunds/payment/<str:payment_id>/", views.refund_payment_new, name="refund_payment_new"),
+    path("refunds/order/<str:order_id>/", views.refund_order_new, name="refund_order_new"),
+    path("refunds/<str:request_id>/", views.refund_detail, name="refund_detail"),
+]

@@ -5,6 +5,9 @@
    where "paid in" comes from the payments table, not from the ledger.
 3. Each succeeded payment has exactly one deposit entry (and one bonus entry when it has a bonus);
    no other payment has any.
+4. No payment is refunded beyond its amount.
+Apps above billing add their own checks with ``audit_check_register`` (the refunds app: every paid
+refund request has exactly one ``refund_out``, every "not processed" one a matching reversal).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -43,6 +47,15 @@ def _sum(qs, name="amount"):
     return Decimal(total).quantize(CENT)
 
 
+_extra_checks: list = []
+
+
+def audit_check_register(check) -> None:
+    """``check(storefront, report)`` runs for every storefront after billing's own checks."""
+    if check not in _extra_checks:
+        _extra_checks.append(check)
+
+
 def ledger_audit(storefronts=None) -> AuditReport:
     report = AuditReport()
     storefronts = storefronts if storefronts is not None else Storefront.objects.all()
@@ -50,7 +63,20 @@ def ledger_audit(storefronts=None) -> AuditReport:
         _audit_wallets(storefront, report)
         _audit_totals(storefront, report)
         _audit_payments(storefront, report)
+        _audit_payment_refunds(storefront, report)
+        for check in _extra_checks:
+            check(storefront, report)
     return report
+
+
+def _audit_payment_refunds(storefront: Storefront, report: AuditReport) -> None:
+    """No payment refunded beyond its amount, whatever the CHECK constraint was at the time."""
+    over = Payment.objects.filter(storefront=storefront, amount_refunded__gt=models.F("amount"))
+    for payment in over:
+        report.breaches.append(
+            f"[{storefront.slug}] payment {payment.pk} refunded {payment.amount_refunded} "
+            f"of {payment.amount}"
+        )
 
 
 def _audit_wallets(storefront: Storefront, report: AuditReport) -> None:

@@ -35,7 +35,12 @@ from providers.selectors import routes_for
 
 from .exceptions import IllegalTransition, OrderError
 from .models import DispatchAttempt, Order, Status
-from .services import order_complete, order_reject, order_transition
+from .services import (
+    order_complete,
+    order_reject,
+    order_supplier_rejected,
+    order_transition,
+)
 
 log = logging.getLogger(__name__)
 State = DispatchAttempt.State
@@ -89,7 +94,7 @@ def _rejected(order: Order, attempt: DispatchAttempt | None, reason: str) -> Ord
     with transaction.atomic():
         if attempt is not None:
             _attempt_finish(attempt, State.REJECTED, error=reason)
-        return order_reject(order=order, reason=reason)  # DS-12 / DS-15: refunded in full
+        return order_supplier_rejected(order=order, reason=reason)  # DS-12 (unless DS-14)
 
 
 def _note(order: Order, note: str) -> None:
@@ -205,8 +210,8 @@ def order_poll(*, order_id: int) -> str:
                 return "rejected"
             return "completed"
         if isinstance(outcome, Rejected):
-            order_reject(order=order, reason=outcome.reason)
-            return "rejected"
+            order = order_supplier_rejected(order=order, reason=outcome.reason)
+            return "rejected" if order.status == Status.REJECTED else "held for review"
     except IllegalTransition:
         return "moved meanwhile"
     if isinstance(outcome, Pending) and order.status == Status.SUBMITTED:

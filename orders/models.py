@@ -21,6 +21,7 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled (refunded)"
     REFUSED = "refused", "Refused (refunded)"
     REFUNDED = "refunded", "Late: refunded on request"
+    CLOSED_NO_REFUND = "closed_no_refund", "Rejected (no refund)"
 
 
 OPEN_STATUSES = [

@@ -114,6 +114,9 @@ class RefundRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(
+        default=0, help_text="Raised when the customer picks another destination after a failure"
+    )
     gateway_reference = models.CharField(max_length=255, blank=True, db_index=True)
     gateway_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,6 +155,11 @@ class RefundRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def money_key(self) -> str:
+        """The idempotency key stem of this attempt's ledger entries and gateway call."""
+        return f"refund:{self.pk}:{self.attempt}"
 
     @property
     def credits_removed(self) -> Decimal:

@@ -239,7 +239,7 @@ def refund_request_approve(
             amount=request.credits_removed,
             kind=Kind.REFUND_OUT,
             reference=f"refund:{request.pk}",
-            idempotency_key=f"refund:{request.pk}:out",
+            idempotency_key=f"{request.money_key}:out",
             payment=payment,
             actor=actor,
             memo=f"Refund of payment {payment.pk} ({request.get_destination_display().lower()})",
@@ -344,7 +344,7 @@ def _not_processed(request: RefundRequest, *, reason: str) -> RefundRequest:
         amount=request.credits_removed,
         kind=Kind.REFUND_REVERSAL,
         reference=f"refund:{request.pk}",
-        idempotency_key=f"refund:{request.pk}:reversal",
+        idempotency_key=f"{request.money_key}:reversal",
         payment=request.payment,
         memo=f"Refund not processed: {reason}"[:300],
     )
@@ -392,6 +392,7 @@ def refund_request_reroute(
     request.bank_holder = bank_holder.strip()[:120] if account else ""
     request.status, request.closed_at, request.gateway_error = Status.REQUESTED, None, ""
     request.gateway_reference = ""
+    request.attempt += 1
     request.due_at = policy.refund_due_at(storefront=request.storefront, asked_at=timezone.now())
     request.save()
     _event(request, actor=user, note=f"New destination: {request.get_destination_display()}")
@@ -424,7 +425,7 @@ def refund_gateway_send(*, request_id: int) -> str:
         refund = stripe_gateway.payment_refund(
             payment=payment,
             amount_minor=minor,
-            idempotency_key=f"refund-request-{request.pk}",
+            idempotency_key=f"refund-request-{request.pk}-{request.attempt}",
             metadata={"refund_request_id": str(request.pk)},
         )
     except GatewayError as exc:

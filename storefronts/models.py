@@ -142,6 +142,14 @@ class Storefront(models.Model):
         help_text="e.g. ES,MX (DS-18)",
     )
 
+    rejection_review_phrases = models.TextField(
+        blank=True,
+        help_text="DS-12 / DS-14: one phrase per line. A supplier rejection whose reason contains "
+        'one (e.g. "blacklisted", "already unlocked") is not refunded at once: the order '
+        "waits on hold for staff, who refund it or close it with a no-refund reason. Empty = "
+        "every rejection refunds at once.",
+    )
+
     # Disputes
     dispute_window_days = models.PositiveIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="IS-9"

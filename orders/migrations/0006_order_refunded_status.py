@@ -4,25 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0005_police_export_access_and_ascii_imeis'),
+        ("orders", "0005_police_export_access_and_ascii_imeis"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending (can be cancelled)'), ('queued', 'Queued'), ('awaiting_device', 'Awaiting your device'), ('device_received', 'Device received'), ('submitted', 'Submitted'), ('in_process', 'In process'), ('completed', 'Completed'), ('shipped', 'Shipped back'), ('rejected', 'Rejected (refunded)'), ('cancelled', 'Cancelled (refunded)'), ('refused', 'Refused (refunded)'), ('refunded', 'Late: refunded on request')], default='pending', max_length=20),
+            model_name="order",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending (can be cancelled)"),
+                    ("queued", "Queued"),
+                    ("awaiting_device", "Awaiting your device"),
+                    ("device_received", "Device received"),
+                    ("submitted", "Submitted"),
+                    ("in_process", "In process"),
+                    ("completed", "Completed"),
+                    ("shipped", "Shipped back"),
+                    ("rejected", "Rejected (refunded)"),
+                    ("cancelled", "Cancelled (refunded)"),
+                    ("refused", "Refused (refunded)"),
+                    ("refunded", "Late: refunded on request"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='orderevent',
-            name='from_status',
-            field=models.CharField(blank=True, choices=[('pending', 'Pending (can be cancelled)'), ('queued', 'Queued'), ('awaiting_device', 'Awaiting your device'), ('device_received', 'Device received'), ('submitted', 'Submitted'), ('in_process', 'In process'), ('completed', 'Completed'), ('shipped', 'Shipped back'), ('rejected', 'Rejected (refunded)'), ('cancelled', 'Cancelled (refunded)'), ('refused', 'Refused (refunded)'), ('refunded', 'Late: refunded on request')], max_length=20),
+            model_name="orderevent",
+            name="from_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("pending", "Pending (can be cancelled)"),
+                    ("queued", "Queued"),
+                    ("awaiting_device", "Awaiting your device"),
+                    ("device_received", "Device received"),
+                    ("submitted", "Submitted"),
+                    ("in_process", "In process"),
+                    ("completed", "Completed"),
+                    ("shipped", "Shipped back"),
+                    ("rejected", "Rejected (refunded)"),
+                    ("cancelled", "Cancelled (refunded)"),
+                    ("refused", "Refused (refunded)"),
+                    ("refunded", "Late: refunded on request"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='orderevent',
-            name='to_status',
-            field=models.CharField(blank=True, choices=[('pending', 'Pending (can be cancelled)'), ('queued', 'Queued'), ('awaiting_device', 'Awaiting your device'), ('device_received', 'Device received'), ('submitted', 'Submitted'), ('in_process', 'In process'), ('completed', 'Completed'), ('shipped', 'Shipped back'), ('rejected', 'Rejected (refunded)'), ('cancelled', 'Cancelled (refunded)'), ('refused', 'Refused (refunded)'), ('refunded', 'Late: refunded on request')], max_length=20),
+            model_name="orderevent",
+            name="to_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("pending", "Pending (can be cancelled)"),
+                    ("queued", "Queued"),
+                    ("awaiting_device", "Awaiting your device"),
+                    ("device_received", "Device received"),
+                    ("submitted", "Submitted"),
+                    ("in_process", "In process"),
+                    ("completed", "Completed"),
+                    ("shipped", "Shipped back"),
+                    ("rejected", "Rejected (refunded)"),
+                    ("cancelled", "Cancelled (refunded)"),
+                    ("refused", "Refused (refunded)"),
+                    ("refunded", "Late: refunded on request"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -22,6 +22,7 @@ from catalog.services import service_delivery_average_set
 
 from ..exceptions import CancellationWindowClosed, IllegalTransition, OrderError
 from ..models import Order, OrderEvent, Status
+from ..policy import rejection_needs_review
 from ..selectors import order_can_cancel
 from .notifications import order_completed_notify
 
@@ -44,6 +45,7 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.REJECTED,
         Status.REFUSED,
         Status.REFUNDED,
+        Status.CLOSED_NO_REFUND,
     },
     # DS-2: a request can be refused at any time while it is open. IS-3 / DS-9: a late order
     # can be refunded on request (the refunds app calls ``order_refund_on_request``).
@@ -53,8 +55,15 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.REJECTED,
         Status.REFUSED,
         Status.REFUNDED,
+        Status.CLOSED_NO_REFUND,
     },
-    Status.IN_PROCESS: {Status.COMPLETED, Status.REJECTED, Status.REFUSED, Status.REFUNDED},
+    Status.IN_PROCESS: {
+        Status.COMPLETED,
+        Status.REJECTED,
+        Status.REFUSED,
+        Status.REFUNDED,
+        Status.CLOSED_NO_REFUND,
+    },
     Status.AWAITING_DEVICE: {
         Status.DEVICE_RECEIVED,
         Status.REJECTED,
@@ -88,7 +97,12 @@ def order_transition(
     source = order.status
     if to not in Status.values:
         raise IllegalTransition(f"Unknown status {to!r}.")
-    if order.held_at is not None and to not in (Status.REFUSED, Status.REJECTED, Status.CANCELLED):
+    if order.held_at is not None and to not in (
+        Status.REFUSED,
+        Status.REJECTED,
+        Status.CANCELLED,
+        Status.CLOSED_NO_REFUND,
+    ):
         raise IllegalTransition("This order is on hold (DS-2): release it first.")
     if to not in TRANSITIONS.get(source, set()):
         raise IllegalTransition(
@@ -187,6 +201,38 @@ def order_reject(*, order: Order, reason: str, actor: User | None = None) -> Ord
         actor=actor,
         message=f"Rejected: {reason} The full price is back in your balance.",
         reason=reason,
+    )
+
+
+def order_supplier_rejected(*, order: Order, reason: str) -> Order:
+    """A supplier rejected the order. DS-12 refunds it at once, unless the reason reads like a
+    DS-14 no-refund case on this storefront's list: then it waits on hold for staff, who refund
+    it (``order_reject``) or close it without a refund (``order_close_without_refund``)."""
+    phrase = rejection_needs_review(storefront=order.storefront, reason=reason)
+    if phrase is None:
+        return order_reject(order=order, reason=reason)
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(
+            held_at=timezone.now(),
+            hold_reason=f"Supplier rejected it: “{reason}” (matches “{phrase}”, DS-14): "
+            "refund it or close it without a refund."[:300],
+            rejection_reason=(reason or "")[:300],
+        )
+        return _order_noted(order, "The supplier answered; the shop is checking it.", None)
+
+
+def order_close_without_refund(*, order: Order, reason: str, actor: User) -> Order:
+    """DS-14 / IS-10: staff close a rejected order with a no-refund reason. Moves no money."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError("Pick the reason this order is not refunded.")
+    return order_transition(
+        order=order,
+        to=Status.CLOSED_NO_REFUND,
+        actor=actor,
+        message=f"Rejected without refund: {reason}",
+        rejection_reason=reason[:300],
+        held_at=None,
     )
 
 

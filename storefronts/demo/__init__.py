@@ -70,6 +70,20 @@ DEMO_STOREFRONTS = [
             "refund_to_credits": True,
             "refund_to_bank_transfer": True,
             "bank_transfer_countries": "ES,MX",
+            # DS-12 "as long as it is not one of the cases" of DS-14: these wait for staff.
+            "rejection_review_phrases": "\n".join(
+                [
+                    "blacklisted",
+                    "lost or stolen",
+                    "stolen",
+                    "unpaid bill",
+                    "wrong network",
+                    "wrong model",
+                    "wrong imei",
+                    "already unlocked",
+                    "no attempts left",
+                ]
+            ),
             "dispute_window_days": 3,
             "evidence_min_video_height": 720,
             "dispute_first_response_hours": 24,

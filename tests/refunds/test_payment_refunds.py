@@ -209,7 +209,7 @@ def test_gateway_refusal_reverses_and_marks_not_processed(
     ):
         services.refund_request_approve(request_id=request.pk, actor=retail_support)
     refund_call.assert_called_once()
-    assert refund_call.call_args.kwargs["idempotency_key"] == f"refund-request-{request.pk}"
+    assert refund_call.call_args.kwargs["idempotency_key"] == f"refund-request-{request.pk}-0"
     request.refresh_from_db()
     assert request.status == RefundRequest.Status.NOT_PROCESSED
     assert "closed" in request.gateway_error
@@ -323,7 +323,30 @@ def test_not_processed_can_be_retried_only_with_another_destination(
     )
     request.refresh_from_db()
     assert request.status == RefundRequest.Status.PAID
+    # The retry debited again under a new key: out, reversal, out.
+    assert list(
+        LedgerEntry.objects.filter(reference=f"refund:{request.pk}")
+        .order_by("pk")
+        .values_list("kind", flat=True)
+    ) == [Kind.REFUND_OUT, Kind.REFUND_REVERSAL, Kind.REFUND_OUT]
     assert ledger_audit().ok
+
+
+def test_audit_sees_a_refund_debited_twice(retail_customer, retail_payment, retail_support):
+    # issue 10 item 8: every paid request has exactly one refund_out.
+    from billing.services import wallet_debit
+
+    request = ask(retail_customer, retail_payment, "10.00")
+    services.refund_request_approve(request_id=request.pk, actor=retail_support)
+    wallet_debit(
+        wallet=wallet_of(retail_customer),
+        amount=D("10.00"),
+        kind=Kind.REFUND_OUT,
+        reference=f"refund:{request.pk}",
+        idempotency_key="tampered",
+    )
+    report = ledger_audit()
+    assert any(f"refund request {request.pk}" in b for b in report.breaches)
 
 
 # --- DS-18: bank transfers ------------------------------------------------------------------

@@ -51,6 +51,22 @@ def account_close(*, user: User) -> User:
     """
     User.objects.filter(pk=user.pk).update(is_active=False, closed_at=timezone.now())
     user.refresh_from_db()
+    storefront = user.storefront
+    if storefront is not None and storefront.support_email:
+        wallet = getattr(user, "wallet", None)  # billing's row, read through the relation
+        left = f"{wallet.balance} {wallet.currency}" if wallet is not None else "nothing"
+        notification_queue(
+            storefront=storefront,
+            to=storefront.support_email,
+            kind="account_closed",
+            subject=f"[{storefront.display_name}] {user.email} closed their account",
+            body=(
+                f"{user.email} closed their account at {user.closed_at:%Y-%m-%d %H:%M} UTC "
+                f"(IS-12).\nBalance left: {left}. It stays in the ledger (IS-2); any refund "
+                "request they made is in the refund queue.\n"
+            ),
+            about=user,
+        )
     return user
 
 

@@ -38,11 +38,17 @@ from .police_export import police_export_log_record, police_export_orders
 
 EXPORT_PERMISSION = "orders.export_order_identity"
 
-# Reasons staff pick when they refuse or reject an order; free text can be added to any of them.
+# Reasons that refund: staff refuse (DS-2) or reject (DS-12, DS-15) an order and it is refunded
+# in full. Free text can be added to any of them.
 STAFF_REASONS: list[tuple[str, str]] = [
     ("No code exists for this request.", "No code exists for this request (DS-12)"),
     ("The check returned no result.", "Phone check: no result available (DS-15)"),
     ("Suspected fraud.", "Suspected fraud (DS-2)"),
+]
+
+# Reasons that do not refund (IS-4, IS-10, DS-14): staff close a supplier-rejected order with one
+# of them, and no money moves. Refund requests refuse with the same rules (refunds.RefusalReason).
+NO_REFUND_REASONS: list[tuple[str, str]] = [
     ("Wrong IMEI or serial number.", "Wrong IMEI or serial number (IS-10, DS-14)"),
     (
         "Wrong make, model, network or e-mail in the request.",
@@ -162,6 +168,12 @@ class ReasonForm(forms.Form):
             raise forms.ValidationError("Pick a reason or write one.")
         cleaned["reason"] = f"{choice} {text}".strip() if choice else text
         return cleaned
+
+
+class NoRefundReasonForm(ReasonForm):
+    """A no-refund case must be one of the policy's reasons (IS-4, IS-10, DS-14)."""
+
+    reason_choice = forms.ChoiceField(label="Reason", choices=[("", "—")] + NO_REFUND_REASONS)
 
 
 class HoldForm(forms.Form):
@@ -338,6 +350,22 @@ STAFF_ACTIONS: dict[str, StaffAction] = {
             lambda o, d, a: services.order_reject(order=o, reason=d["reason"], actor=a),
             lambda o: _can_move_to(o, Status.REJECTED),
             form=ReasonForm,
+            danger=True,
+        ),
+        StaffAction(
+            "close_no_refund",
+            "Close without refund (IS-4, IS-10, DS-14)",
+            "closed without a refund",
+            lambda o, d, a: services.order_close_without_refund(
+                order=o, reason=d["reason"], actor=a
+            ),
+            # Only an order the supplier rejected and that waits on hold for this decision.
+            lambda o: (
+                o.held_at is not None
+                and bool(o.rejection_reason)
+                and _can_move_to(o, Status.CLOSED_NO_REFUND)
+            ),
+            form=NoRefundReasonForm,
             danger=True,
         ),
         StaffAction(

@@ -197,6 +197,54 @@ def refund_request_order_create(
     return request
 
 
+def balance_refund_plan(*, user: User, now=None) -> list[tuple[Payment, Decimal]]:
+    """IS-2 / IS-12: how the balance goes back, payment by payment (newest first), when a customer
+    leaves: each payment still inside its window gives back what is left of it, until what is
+    asked covers the balance (bonus shares counted)."""
+    from .selectors import payments_refundable
+
+    now = now or timezone.now()
+    storefront = user.storefront
+    wallet = wallet_get_or_create(user=user)
+    ids = payments_refundable(storefront=storefront, user=user, now=now)
+    open_ids = set(
+        RefundRequest.objects.filter(payment_id__in=ids, status__in=RefundRequest.OPEN).values_list(
+            "payment_id", flat=True
+        )
+    )
+    remaining = wallet.balance
+    plan = []
+    for payment in Payment.objects.filter(pk__in=ids - open_ids).order_by("-paid_at", "-pk"):
+        if remaining <= 0:
+            break
+        limit = policy.payment_refund_limit(payment=payment, balance=remaining)
+        if limit.money > 0:
+            plan.append((payment, limit.money))
+            remaining -= limit.credits_removed
+    return plan
+
+
+@transaction.atomic
+def balance_refund_request(*, user: User, reason: str = "") -> list[RefundRequest]:
+    """Ask for the whole refundable balance back to the cards it came from (IS-6)."""
+    plan = balance_refund_plan(user=user)
+    if not plan:
+        raise RefundNotAllowed(
+            "Nothing on your balance can be sent back: payments older than "
+            f"{user.storefront.refund_request_window_days} days or already refunded cannot be."
+        )
+    return [
+        refund_request_payment_create(
+            user=user,
+            payment=payment,
+            amount=money,
+            destination=Destination.ORIGINAL_PAYMENT,
+            reason=reason or "Balance back before closing the account.",
+        )
+        for payment, money in plan
+    ]
+
+
 # --- deciding --------------------------------------------------------------------------------
 
 

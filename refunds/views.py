@@ -179,3 +179,33 @@ def refund_detail(request, request_id):
     return render(
         request, "refunds/detail.html", {"refund": refund, "reroute": reroute}, status=status
     )
+
+
+@login_required
+def refund_balance(request):
+    """IS-12 with IS-2: before closing, the customer asks for the balance back in one step."""
+    _customer(request)
+    plan = services.balance_refund_plan(user=request.user)
+    status = 200
+    if request.method == "POST":
+        try:
+            created = services.balance_refund_request(user=request.user)
+        except UserError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                f"{len(created)} refund request(s) sent to support. You can close your account "
+                "now: they are still processed.",
+            )
+            return redirect(
+                "account_close" if request.GET.get("then") == "close" else "refunds_list"
+            )
+    context = {
+        "plan": plan,
+        "total": sum((money for _, money in plan), start=0),
+        "wallet": wallet_get_or_create(user=request.user),
+        "then": request.GET.get("then") == "close",
+    }
+    return render(request, "refunds/balance.html", context, status=status)

@@ -257,14 +257,16 @@ def test_complete_an_imei_unlock_with_its_code(support, customer, unlock):
 
 @pytest.mark.django_db
 def test_reject_with_a_policy_reason_refunds(support, customer, unlock):
-    # DS-12: no code exists → rejected and refunded in full; reasons from POLICY plus free text.
+    # DS-12: no code exists → rejected and refunded in full; only reasons that refund are offered
+    # (the IS-4, IS-10 and DS-14 reasons close an order without a refund instead).
     first = _place(customer, unlock, "t1", imei=IMEIS[0])
     second = _place(customer, unlock, "t2", imei=IMEIS[1])
     page = support.post(
         CHANGELIST, {"action": "action_reject", "_selected_action": [first.pk], "index": 0}
     )
-    assert "Wrong IMEI or serial number (IS-10, DS-14)" in page.text
-    assert "Phone already unlocked (DS-14)" in page.text
+    assert "No code exists for this request (DS-12)" in page.text
+    assert "Wrong IMEI or serial number (IS-10, DS-14)" not in page.text
+    assert "Phone already unlocked (DS-14)" not in page.text
     done = _bulk(
         support,
         [first, second],

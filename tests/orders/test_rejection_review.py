@@ -70,3 +70,35 @@ def test_every_other_rejection_refunds_at_once(funded_retail, unlock_retail, ret
     order.refresh_from_db()
     assert order.status == Order.Status.REJECTED
     assert balance(funded_retail) == Decimal("100.00")
+
+
+def test_staff_close_a_held_rejection_without_refund_in_the_admin(
+    funded_reseller, unlock_reseller, reseller
+):
+    # DS-14 / IS-10: the admin offers the no-refund reasons only for a held supplier rejection.
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from tests.conftest import RESELLER_HOST
+    from tests.factories import UserFactory
+
+    _reseller_listing(reseller, "invalid imei")
+    sandbox_route(unlock_reseller, delay=0)
+    order = place(funded_reseller, unlock_reseller, imei=REJECTED_13)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.QUEUED)
+    order_dispatch(order_id=order.pk)
+    before = balance(funded_reseller)
+    staff = UserFactory(storefront=reseller, email="support@example.com", is_staff=True)
+    staff.groups.add(Group.objects.get(name="Support"))
+    client = Client(HTTP_HOST=RESELLER_HOST)
+    client.force_login(staff)
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "Close without refund" in page
+    url = f"/admin/orders/order/{order.pk}/act/close_no_refund/"
+    form = client.get(url).content.decode()
+    assert "Phone already unlocked (DS-14)" in form
+    client.post(url, {"reason_choice": "Wrong IMEI or serial number."})
+    order.refresh_from_db()
+    assert order.status == Order.Status.CLOSED_NO_REFUND
+    assert order.rejection_reason == "Wrong IMEI or serial number."
+    assert balance(funded_reseller) == before

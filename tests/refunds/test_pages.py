@@ -200,3 +200,22 @@ def test_staff_open_a_request_for_a_customer_who_wrote_in(retail, retail_custome
         retail_customer,
         D("15.00"),
     )
+
+
+def test_closing_offers_the_balance_back_and_tells_support(
+    retail, retail_customer, retail_payment, mailoutbox, django_capture_on_commit_callbacks
+):
+    # IS-12 with IS-2: closing asks first whether to refund the balance, and support is told.
+    client = client_for(retail_customer, RETAIL_HOST)
+    page = client.get("/account/close/").content.decode()
+    assert "100.00" in page and "/refunds/balance/?then=close" in page
+    response = client.post("/refunds/balance/?then=close")
+    assert response.status_code == 302 and response["Location"].endswith("/close/")
+    request = RefundRequest.objects.get()
+    assert (request.payment, request.amount) == (retail_payment, D("100.00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/close/", {"confirm_email": retail_customer.email})
+    retail_customer.refresh_from_db()
+    assert not retail_customer.is_active
+    support = [m for m in mailoutbox if m.to == [retail.support_email]]
+    assert support and "closed their account" in support[0].subject

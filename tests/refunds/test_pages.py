@@ -219,3 +219,51 @@ def test_closing_offers_the_balance_back_and_tells_support(
     assert not retail_customer.is_active
     support = [m for m in mailoutbox if m.to == [retail.support_email]]
     assert support and "closed their account" in support[0].subject
+
+
+def test_support_queue_keeps_a_fixed_query_count(
+    retail, retail_customer, django_assert_max_num_queries
+):
+    # DESIGN "Performance habits": the queue's queries do not grow with its rows.
+    staff = client_for(support_of(retail), RETAIL_HOST)
+
+    def add(n):
+        for _ in range(n):
+            payment = paid_topup(retail_customer, "10.00")
+            services.refund_request_payment_create(
+                user=retail_customer, payment=payment, amount="1", destination="original_payment"
+            )
+
+    add(2)
+    with django_assert_max_num_queries(40) as few:
+        assert staff.get("/admin/refunds/refundrequest/").status_code == 200
+    add(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert staff.get("/admin/refunds/refundrequest/").status_code == 200
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert staff.get("/admin/refunds/refundrequest/?due=overdue").status_code == 200
+
+
+@pytest.mark.dates
+def test_daily_digest_lists_due_and_overdue_requests_to_support(
+    retail, retail_customer, retail_payment, mailoutbox, django_capture_on_commit_callbacks
+):
+    # IS-7: staff are told every day which requests are due or late.
+    import datetime as dt
+
+    import time_machine
+
+    support_of(retail)
+    request = services.refund_request_payment_create(
+        user=retail_customer, payment=retail_payment, amount="5", destination="original_payment"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.refunds_due_digest_send() == 0  # due in 7 days: nothing yet
+    with (
+        time_machine.travel(request.due_at + dt.timedelta(hours=2), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.refunds_due_digest_send() == 1
+    digests = [m for m in mailoutbox if "refund request(s) due" in m.subject]
+    assert digests and f"#{request.pk}" in digests[0].body
+    assert {tuple(m.to) for m in digests} >= {("support@example.com",)}

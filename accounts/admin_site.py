@@ -5,6 +5,7 @@ from allauth.account.decorators import secure_admin_login
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import admin, messages
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 
 
@@ -31,6 +32,10 @@ class StorefrontAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
+            if any("\x00" in v for _, values in request.GET.lists() for v in values):
+                # PostgreSQL refuses a NUL in any text parameter: a changelist filter or search
+                # holding %00 would be a 500 in every admin, our own and third-party ones.
+                return HttpResponseBadRequest("A NUL character (%00) is not allowed here.")
             user = request.user
             if (
                 settings.STAFF_MFA_REQUIRED

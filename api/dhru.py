@@ -77,6 +77,14 @@ def reply(body: dict) -> JsonResponse:
 # --- parameters --------------------------------------------------------------------------------
 
 
+def text_checked(value: str) -> str:
+    """``value``, unless it holds a NUL: no field of an order can, and PostgreSQL refuses one in
+    any text it is asked to store or compare."""
+    if "\x00" in value:
+        raise DhruError("Invalid request: NUL characters are not allowed.")
+    return value
+
+
 def _b64decode(text: str) -> bytes:
     compact = re.sub(r"\s+", "", text)
     compact += "=" * (-len(compact) % 4)
@@ -129,7 +137,7 @@ def _parse_json(text: str):
 def parameters_parse(raw: str | None, *, bulk: bool = False):
     """The request's parameters: a dict (one request) or, for bulk, a dict of dicts keyed by the
     client's ids. Empty parameters are an empty dict."""
-    text = (raw or "").strip()
+    text = text_checked((raw or "").strip())
     if not text:
         return {}
     if len(text) > MAX_PARAMETERS_BYTES:
@@ -139,7 +147,7 @@ def parameters_parse(raw: str | None, *, bulk: bool = False):
     elif text[0] in "{[":
         data = _parse_json(text)
     else:
-        decoded = _decode_text(_b64decode(text)).strip()
+        decoded = text_checked(_decode_text(_b64decode(text)).strip())
         data = _parse_xml(decoded) if decoded.startswith("<") else _parse_json(decoded)
     if bulk:
         return _bulk_shape(data)
@@ -166,7 +174,7 @@ def fields_normalise(data: dict) -> dict:
     except ``CUSTOMFIELD``, which is decoded into a dict."""
     out: dict = {}
     for key, value in data.items():
-        name = str(key).strip().upper()
+        name = text_checked(str(key).strip().upper())
         if name == "CUSTOMFIELD":
             out[name] = custom_fields_parse(value)
         elif isinstance(value, (dict, list)):
@@ -174,7 +182,7 @@ def fields_normalise(data: dict) -> dict:
         elif value is None:
             out[name] = ""
         else:
-            out[name] = str(value).strip()
+            out[name] = text_checked(str(value).strip())
     return out
 
 
@@ -188,7 +196,10 @@ def custom_fields_parse(value) -> dict[str, str]:
             return {}
         if not text.startswith("{"):
             text = _decode_text(_b64decode(text))
-        data = _parse_json(text)
+        data = _parse_json(text_checked(text))
     if not isinstance(data, dict):
         raise DhruError("Invalid CUSTOMFIELD: expected base64 of a JSON object.")
-    return {str(k).strip(): "" if v is None else str(v).strip() for k, v in data.items()}
+    return {
+        text_checked(str(k).strip()): "" if v is None else text_checked(str(v).strip())
+        for k, v in data.items()
+    }

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from storefronts.numbers import MAX_ID
+
+# The ``ids`` query parameter (``api.v1`` checks it with the same pattern).
+IDS_PATTERN = r"^ *([1-9][0-9]{0,17} *(, *[1-9][0-9]{0,17} *)*)?$"
+IDS_MAX_LENGTH = 2000
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -81,8 +87,13 @@ def openapi_schema(*, server_url: str) -> dict:
                         {
                             "name": "ids",
                             "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "Comma-separated order ids (up to 100)",
+                            "schema": {
+                                "type": "string",
+                                "pattern": IDS_PATTERN,
+                                "maxLength": IDS_MAX_LENGTH,
+                            },
+                            "description": "Comma-separated order ids, digits 0-9 (the first "
+                            "100 are read)",
                         },
                         {
                             "name": "reference",
@@ -159,7 +170,7 @@ def openapi_schema(*, server_url: str) -> dict:
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer", "minimum": 1},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         }
                     ],
                     "responses": {
@@ -337,7 +348,7 @@ def openapi_schema(*, server_url: str) -> dict:
                     "required": ["service_id"],
                     "additionalProperties": False,
                     "properties": {
-                        "service_id": {"type": "integer", "minimum": 1},
+                        "service_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                         "imei": {
                             "type": "string",
                             "description": "15 digits (spaces and dashes are ignored; fullwidth "

@@ -18,7 +18,7 @@ from catalog.selectors import service_prices_for, services_browse
 from orders.fields import field_specs, imei_normalise
 from orders.models import Order, Status
 from orders.services import PlaceRequest, order_place, quote_create
-from storefronts.numbers import parse_id, parse_id_or_none
+from storefronts.numbers import InvalidNumber, parse_id
 
 from .dhru import DhruError, NotFound
 
@@ -131,11 +131,18 @@ def service_list(*, user: User) -> dict:
 # --- placing orders ----------------------------------------------------------------------------
 
 
+def id_parse(value, *, name: str) -> int:
+    """An id sent to the API, read by the one rule for numbers from outside
+    (``storefronts.numbers.parse_id``: decimal digits, NFKC, ASCII, 1 … 2**63-1), else a 400.
+    "²" is no decimal digit, so a request for "²" never reaches order or service 2."""
+    return parse_id(value, name=name)
+
+
 def _service(user: User, raw_id: str) -> Service:
     raw_id = (raw_id or "").strip()
     if not raw_id:
         raise DhruError("Missing service ID.")
-    service_id = parse_id(raw_id, name="The service ID")  # NFKC, ASCII digits, in range, else a 400
+    service_id = id_parse(raw_id, name="The service ID")
     service = (
         Service.objects.filter(storefront_id=user.storefront_id, is_active=True, pk=service_id)
         .select_related("storefront")
@@ -213,9 +220,10 @@ def _order_lookup(user: User, fields: dict) -> Order:
     orders = Order.objects.filter(user=user, storefront_id=user.storefront_id)
     order = None
     if raw_id:
-        order_id = parse_id_or_none(raw_id)  # junk is "not found", like another customer's order
-        if order_id is not None:
-            order = orders.filter(pk=order_id).first()
+        try:
+            order = orders.filter(pk=id_parse(raw_id, name="The order ID")).first()
+        except InvalidNumber:
+            order = None  # junk is "not found", like another customer's order
     elif reference and len(reference) <= REFERENCE_MAX:
         order = (
             orders.filter(form_token=f"{TOKEN_PREFIX}{reference}").first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig
@@ -20,11 +21,11 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.api_keys import api_key_authenticate_bearer
 from storefronts.client_ip import client_ip
 from storefronts.exceptions import UserError
-from storefronts.numbers import InvalidNumber, parse_id, parse_id_or_none
+from storefronts.numbers import InvalidNumber, ascii_digits, parse_id
 
 from . import services, webhooks
 from .dhru import MAX_BULK
-from .openapi import openapi_schema
+from .openapi import IDS_MAX_LENGTH, IDS_PATTERN, openapi_schema
 from .views import error_message
 
 log = logging.getLogger(__name__)
@@ -140,9 +141,23 @@ def _json_body(request):
     ):
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
-        return json.loads(request.body or b"null")
+        data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApiError(400, "bad_json", "The body is not valid JSON.") from exc
+    if _holds_nul(data):
+        # No field of an order can hold one, and PostgreSQL refuses it in text and JSON.
+        raise ApiError(400, "bad_request", "Text in the body must not contain NUL characters.")
+    return data
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _unknown_keys(data: dict, known: set[str], where: str) -> None:
@@ -185,18 +200,21 @@ def _order_request(data, where: str = "the order") -> dict:
 
 
 def _ids_param(raw: str) -> list[int] | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or len(parts) > MAX_IDS:
-        raise ApiError(400, "bad_request", f"ids is a comma-separated list of up to {MAX_IDS} ids.")
-    try:
-        return [parse_id(p, name="each of ids") for p in parts]
-    except InvalidNumber as exc:
+    """The order ids asked for (the first ``MAX_IDS``), or None when none are.
+
+    The one rule for numbers from outside: decimal digits of any script are normalised (NFKC),
+    a digit that is no decimal digit ("²") is refused, and then only ASCII may remain."""
+    if any(c.isdigit() and not c.isdecimal() for c in raw):
+        raw = "\x00"  # refused below, never read as the digit NFKC would make of it
+    raw = ascii_digits(raw)
+    if len(raw) > IDS_MAX_LENGTH or not re.fullmatch(IDS_PATTERN, raw):
         raise ApiError(
-            400, "bad_request", f"ids is a comma-separated list of order ids ({exc.message})"
-        ) from exc
+            400,
+            "bad_request",
+            "ids is a comma-separated list of order ids, written with the digits 0-9.",
+        )
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    return [parse_id(p, name="Each of ids") for p in parts[:MAX_IDS]] or None
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -248,11 +266,11 @@ def _place_many(request, user, batch) -> JsonResponse:
 @api_view("GET", "POST")
 def orders(request, user):
     if request.method != "POST":
-        found = services.orders_for(
-            user=user,
-            ids=_ids_param(request.GET.get("ids", "")),
-            reference=request.GET.get("reference", "").strip()[:100],
-        )
+        ids = _ids_param(request.GET.get("ids", ""))
+        reference = request.GET.get("reference", "").strip()[:100]
+        # No reference holds a NUL (and PostgreSQL refuses one in a query): nothing matches.
+        nul = "\x00" in reference
+        found = [] if nul else services.orders_for(user=user, ids=ids, reference=reference)
         return JsonResponse({"orders": [services.order_json(o) for o in found]})
     data = _json_body(request)
     if isinstance(data, dict) and "orders" in data:
@@ -266,7 +284,10 @@ def orders(request, user):
 
 @api_view("GET")
 def order_detail(request, user, pk: str):
-    order_id = parse_id_or_none(pk)
+    try:
+        order_id = services.id_parse(pk, name="The order id")
+    except InvalidNumber:
+        order_id = None  # "abc", "²", 20 digits: no such order
     found = services.orders_for(user=user, ids=[order_id]) if order_id else []
     if not found:
         raise ApiError(404, "not_found", "Order not found.")

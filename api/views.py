@@ -115,6 +115,9 @@ def _handle(request) -> dict:
     if request.method != "POST":
         raise dhru.DhruError("Send the request as a form POST.")
     data = request.POST
+    for _name, values in data.lists():
+        for value in values:
+            dhru.text_checked(value)
     fmt = (data.get("requestformat") or "JSON").strip().upper()
     if fmt != "JSON":
         raise dhru.DhruError("Only requestformat=JSON is supported.")

@@ -8,6 +8,7 @@ call returns the first entry and changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -314,7 +315,8 @@ STRIPE_PAID_EVENTS = {"checkout.session.completed", "checkout.session.async_paym
 
 def _stripe_id(value) -> str:
     """A Stripe object id from an event (``pi_…``, ``cus_…``); an expanded object or junk is ""."""
-    return value[:255] if isinstance(value, str) and value.isascii() else ""
+    ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_]{1,255}", value)
+    return value if ok else ""
 
 
 @transaction.atomic
@@ -326,6 +328,8 @@ def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
     """
     event_id, event_type = str(event["id"])[:255], event["type"]
     stored_type = str(event_type)[: StripeEvent._meta.get_field("type").max_length]
+    if "\x00" in event_id + stored_type:  # not Stripe's, and no database stores it
+        return "ignored"
     record, created = StripeEvent.objects.get_or_create(
         event_id=event_id, defaults={"storefront": storefront, "type": stored_type}
     )

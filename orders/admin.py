@@ -139,7 +139,9 @@ class ServiceFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        service_id = parse_id_or_none(self.value())  # junk or out of range: no such service
+        # Junk, other digits ("²" is 2 only to NFKC) or out of range: no such service.
+        value = self.value()
+        service_id = parse_id_or_none(value) if value.isascii() else None
         return queryset.filter(service_id=service_id) if service_id else queryset.none()
 
 

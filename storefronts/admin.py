@@ -9,9 +9,9 @@ from .models import Storefront, StorefrontDomain, TermsVersion
 
 
 class JunkSafeChangeList(ChangeList):
-    """Django's ``date_hierarchy`` turns some junk in the URL (a 20-digit year, year 9999) into an
-    ``OverflowError``/``ValueError`` outside its own ``try``: here it is the admin's "?e=1" page
-    like any other bad filter value, never a 500."""
+    """Django's ``date_hierarchy`` lets an ``OverflowError``/``ValueError`` out of its own ``try``
+    for some junk in the URL (a 20-digit year, year 9999): here it is the admin's "?e=1" page like
+    any other bad filter value, never a 500. (A NUL, ``%00``, is refused by the admin site.)"""
 
     def get_filters(self, request):
         try:

@@ -1,8 +1,8 @@
 """Numbers from outside (URL, form, API, admin filter, webhook) parsed one way everywhere.
 
-Unicode digits are normalised (NFKC: fullwidth ``３`` becomes ``3``), then only ASCII digits are
-accepted, then the value must fall in a range. ``int("²")`` and ``int("٣")`` succeed or fail in
-surprising ways and ``"²".isdigit()`` is true, so nothing from outside goes through ``int()`` alone.
+Only decimal digits are read (``"²".isdigit()`` is true but it is no decimal digit), normalised by
+NFKC (fullwidth ``３`` becomes ``3``), and then must be ASCII and fall in a range. ``int("٣")`` is 3
+and ``int("²")`` fails oddly, so nothing from outside goes through ``int()`` alone.
 """
 
 from __future__ import annotations
@@ -36,9 +36,13 @@ def parse_int(
     if isinstance(value, int):
         number = value
     else:
-        text = ascii_digits(value)
+        raw = str(value).strip()
+        # Decimal digits of any script first ("²" and "½" are digits but not decimal: refused),
+        # then NFKC, after which only ASCII may remain (fullwidth "１２" is 12; Arabic-Indic
+        # digits, which NFKC keeps, are refused rather than guessed).
+        text = ascii_digits(raw) if raw.isdecimal() else ""
         if not (text.isascii() and text.isdecimal()) or len(text) > 19:
-            raise InvalidNumber(f"{name} must be a whole number.")
+            raise InvalidNumber(f"{name} must be a whole number written with the digits 0-9.")
         number = int(text)
     if not minimum <= number <= maximum:
         raise InvalidNumber(f"{name} must be between {minimum} and {maximum}.")

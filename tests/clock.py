@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import holidays
+import time_machine
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 
@@ -46,3 +47,12 @@ def next_weekday(
     while day.weekday() != weekday or day in public:
         day += dt.timedelta(days=1)
     return at(day, hour, minute)
+
+
+def machine_now() -> dt.datetime:
+    """The machine's own clock, even while time-machine travels: for what is checked outside
+    Python, such as a test certificate's dates, which OpenSSL compares with this clock."""
+    # escape_hatch may only be used while travelling (time-machine 2.x crashes otherwise).
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(dt.UTC)
+    return dt.datetime.now(dt.UTC)

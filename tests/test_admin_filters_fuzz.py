@@ -21,10 +21,10 @@ from tests.factories import UserFactory
 from tests.orders.conftest import VALID_IMEIS, place, service_make
 
 RETAIL_HOST = "imeiserver.localhost"
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 JUNK = [
     "abc",
     "²",  # NFKC reads it as 2
-    "٣",  # a digit NFKC leaves alone
     "99999999999999999999",  # past a bigint, and past a C long
     "9999",  # the last year a datetime holds
     "-1",
@@ -102,3 +102,15 @@ def test_every_changelist_filter_survives_junk(request, rows, model_admin, who):
             if response.status_code >= 500:
                 failures.append((name, junk[:20], response.status_code))
     assert failures == [], f"{url}: {failures}"
+
+
+@pytest.mark.django_db
+def test_order_list_service_filter_takes_only_an_id_it_can_read(rows, superuser_client):
+    url = reverse("admin:orders_order_changelist")
+    order = resolve(url).func.model_admin.model.objects.get()
+    shown = superuser_client.get(url, {"service": str(order.service_id)})
+    assert list(shown.context["cl"].result_list) == [order]
+    for junk in ("abc", "99999999999999999999", "0", str(order.service_id).translate(FULLWIDTH)):
+        response = superuser_client.get(url, {"service": junk})
+        assert response.status_code == 200, junk
+        assert list(response.context["cl"].result_list) == [], junk

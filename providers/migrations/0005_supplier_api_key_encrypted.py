@@ -3,34 +3,39 @@
 Existing rows lose their key (a variable name is not a key): staff paste it again; demo_seed sets
 the demo's."""
 
-import storefronts.crypto
 from django.db import migrations, models
+
+import storefronts.crypto
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0004_host_header'),
+        ("providers", "0004_host_header"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='providerconnection',
-            name='api_key_env',
+            model_name="providerconnection",
+            name="api_key_env",
         ),
         migrations.AddField(
-            model_name='providerconnection',
-            name='api_key',
-            field=storefronts.crypto.EncryptedTextField(blank=True, default='', editable=False, help_text="The supplier's API key, encrypted; write-only in the admin"),
+            model_name="providerconnection",
+            name="api_key",
+            field=storefronts.crypto.EncryptedTextField(
+                blank=True,
+                default="",
+                editable=False,
+                help_text="The supplier's API key, encrypted; write-only in the admin",
+            ),
         ),
         migrations.AddField(
-            model_name='providerconnection',
-            name='api_key_last4',
+            model_name="providerconnection",
+            name="api_key_last4",
             field=models.CharField(blank=True, editable=False, max_length=4),
         ),
         migrations.AddField(
-            model_name='providerconnection',
-            name='api_key_set_at',
+            model_name="providerconnection",
+            name="api_key_set_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('storefronts', '0002_storefront_orders_per_hour_limit_and_more'),
+        ("storefronts", "0002_storefront_orders_per_hour_limit_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='storefront',
-            name='rejection_review_phrases',
-            field=models.TextField(blank=True, help_text='DS-12 / DS-14: one phrase per line. A supplier rejection whose reason contains one (e.g. "blacklisted", "already unlocked") is not refunded at once: the order waits on hold for staff, who refund it or close it with a no-refund reason. Empty = every rejection refunds at once.'),
+            model_name="storefront",
+            name="rejection_review_phrases",
+            field=models.TextField(
+                blank=True,
+                help_text='DS-12 / DS-14: one phrase per line. A supplier rejection whose reason contains one (e.g. "blacklisted", "already unlocked") is not refunded at once: the order waits on hold for staff, who refund it or close it with a no-refund reason. Empty = every rejection refunds at once.',
+            ),
         ),
     ]

@@ -431,13 +431,10 @@ SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @pytest.mark.parametrize("encoding", sorted(ENCODINGS))
-def test_fullwidth_imei_and_service_id_are_read_as_ascii(
+def test_fullwidth_imei_is_placed_and_stored_as_ascii(
     retail_client, funded_retail, retail_key, unlock_retail, encoding
 ):
-    fields = {
-        "ID": str(unlock_retail.pk).translate(SUPERSCRIPT),  # NFKC: the same digits
-        "IMEI": VALID_IMEIS[0].translate(FULLWIDTH),
-    }
+    fields = {"ID": unlock_retail.pk, "IMEI": VALID_IMEIS[0].translate(FULLWIDTH)}
     params = ENCODINGS[encoding](fields)
     body = dhru_call(retail_client, EMAIL, retail_key, "placeimeiorder", params)
     order = Order.objects.get(pk=body["SUCCESS"][0]["REFERENCEID"])
@@ -450,13 +447,13 @@ def test_fullwidth_imei_and_service_id_are_read_as_ascii(
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("٣", "must be a whole number"),
+        ("٣", "written with the digits 0-9"),
         ("99999999999999999999", "must be a whole number"),
         ("9999999999999999999", "must be between 1 and"),
         ("-1", "must be a whole number"),
         ("0", "must be between 1 and"),
         ("1e3", "must be a whole number"),
-        ("\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2", "Unknown service ID 222222"),
+        ("²", "written with the digits 0-9"),
     ],
 )
 def test_junk_service_id_is_a_protocol_error(
@@ -468,7 +465,44 @@ def test_junk_service_id_is_a_protocol_error(
     assert not Order.objects.exists()
 
 
-@pytest.mark.parametrize("raw", ["²²²²²²", "٣", "99999999999999999999", "abc", "-5"])
+def test_a_superscript_id_is_refused_not_guessed(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    # NFKC would read "²" as 2, but "²" is no decimal digit: refused, never guessed.
+    params = as_b64json(
+        {"ID": str(unlock_retail.pk).translate(SUPERSCRIPT), "IMEI": VALID_IMEIS[0]}
+    )
+    message = error_of(dhru_call(retail_client, EMAIL, retail_key, "placeimeiorder", params))
+    assert message == "The service ID must be a whole number written with the digits 0-9."
+    assert not Order.objects.exists()
+
+
+def test_a_fullwidth_id_is_read_as_its_ascii_digits(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    # Unicode decimal digits are normalised first (NFKC): "１２" is 12.
+    params = as_b64json({"ID": str(unlock_retail.pk).translate(FULLWIDTH), "IMEI": VALID_IMEIS[0]})
+    body = dhru_call(retail_client, EMAIL, retail_key, "placeimeiorder", params)
+    assert "SUCCESS" in body, body
+    assert Order.objects.get().service_id == unlock_retail.pk
+
+
+def test_nul_characters_are_a_protocol_error(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    # PostgreSQL refuses a NUL in text: the protocol's ERROR, never an internal error.
+    for params in (
+        as_b64json({"ID": unlock_retail.pk, "IMEI": VALID_IMEIS[0], "REFERENCE": "r\x00"}),
+        as_b64json({"ID": unlock_retail.pk, "IMEI": VALID_IMEIS[0], "CUSTOMFIELD": {"M": "\x00"}}),
+    ):
+        body = dhru_call(retail_client, EMAIL, retail_key, "placeimeiorder", params)
+        assert error_of(body) == "Invalid request: NUL characters are not allowed."
+    body = dhru_call(retail_client, EMAIL + "\x00", retail_key, "accountinfo")
+    assert error_of(body) == "Invalid request: NUL characters are not allowed."
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "99999999999999999999", "abc", "-5"])
 def test_junk_order_id_is_not_found(retail_client, funded_retail, retail_key, raw):
     for action, params in (
         ("getimeiorder", as_xml({"ID": raw})),

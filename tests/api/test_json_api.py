@@ -244,17 +244,28 @@ def test_junk_ids_in_the_order_list_are_400_json(retail_client, retail_customer,
     assert "ids" in response.json()["error"]["message"]
 
 
-def test_ids_in_unicode_digits_read_as_their_ascii_digits(
+def test_ids_in_other_digits_are_refused_not_guessed(
     retail_client, funded_retail, retail_key, unlock_retail
 ):
+    # "²" is a digit but no decimal digit: refused, never read as 2. Fullwidth decimal digits are
+    # normalised (NFKC) and read as the ASCII id they spell.
     body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]}
     order_id = call(retail_client, retail_key, "post", "/api/v1/orders", body).json()["order"]["id"]
-    for spelling in (
-        str(order_id).translate(FULLWIDTH),
-        str(order_id).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
-    ):
+    superscript = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    for spelling in ("²", str(order_id).translate(superscript)):
         response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": spelling})
-        assert [o["id"] for o in response.json()["orders"]] == [order_id]
+        assert response.status_code == 400
+        assert "digits 0-9" in response.json()["error"]["message"]
+        response = call(retail_client, retail_key, "get", f"/api/v1/orders/{spelling}")
+        assert response.status_code == 404
+    fullwidth = str(order_id).translate(FULLWIDTH)
+    response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": fullwidth})
+    assert [o["id"] for o in response.json()["orders"]] == [order_id]
+    assert call(retail_client, retail_key, "get", f"/api/v1/orders/{fullwidth}").status_code == 200
+    response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": f" {order_id} ,"})
+    assert response.status_code == 400
+    response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": f" {order_id} "})
+    assert [o["id"] for o in response.json()["orders"]] == [order_id]
 
 
 @pytest.mark.parametrize("path", ["99999999999999999999", "abc", "-1", "0", "%D9%A3", "1.0", "%00"])
@@ -315,3 +326,19 @@ def test_body_that_is_not_json_is_415(retail_client, funded_retail, retail_key, 
     )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_nul_characters_are_refused_in_bodies_and_match_nothing_in_queries(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    # PostgreSQL refuses a NUL in text and JSON: a 400 (or nothing found), never a 500.
+    for body in (
+        {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0], "reference": "a\x00"},
+        {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0], "fields": {"MODEL": "\x00"}},
+    ):
+        response = call(retail_client, retail_key, "post", "/api/v1/orders", body)
+        assert response.status_code == 400
+        assert "NUL" in response.json()["error"]["message"]
+    response = call(retail_client, retail_key, "get", "/api/v1/orders", {"reference": "r\x00"})
+    assert response.status_code == 200 and response.json()["orders"] == []
+    assert Order.objects.count() == 0

@@ -655,3 +655,23 @@ def test_signed_event_naming_a_test_gateway_payment_credits_nothing(
     assert LedgerEntry.objects.count() == 0
     assert balance(reseller_customer) == Decimal("0.00")
     assert StripeEvent.objects.get(event_id="evt_local").payment is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("event_id", "event_type", "extra"),
+    [
+        ("evt_\x00", "checkout.session.completed", {}),
+        ("evt_nul_type", "checkout.session.\x00", {}),
+        ("evt_nul_intent", "checkout.session.completed", {"payment_intent": "pi_\x00"}),
+    ],
+    ids=["id", "type", "payment-intent"],
+)
+def test_signed_event_with_a_nul_never_fails(reseller_client, pending, event_id, event_type, extra):
+    # PostgreSQL refuses a NUL in text: acknowledged, and nothing with a NUL is stored.
+    payload = session_event(event_id, event_type, pending, **extra)
+    reseller_client.raise_request_exception = False
+    assert webhook_post(reseller_client, payload).status_code == 200
+    pending.refresh_from_db()
+    assert "\x00" not in pending.gateway_payment_id
+    assert all("\x00" not in e.event_id + e.type for e in StripeEvent.objects.all())

@@ -26,6 +26,7 @@ from storefronts.outbound import (
     outbound_post,
     outbound_url_check,
 )
+from tests import clock
 
 PUBLIC = "93.184.215.14"
 
@@ -286,7 +287,7 @@ def certificate(tmp_path, name: str) -> tuple[ssl.SSLContext, str]:
     """A self-signed certificate for ``name``: the server's TLS context and the CA file path."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
+    now = clock.machine_now()  # OpenSSL checks the dates by it, also when the tests travel
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -313,6 +314,7 @@ def certificate(tmp_path, name: str) -> tuple[ssl.SSLContext, str]:
     return context, str(cert_file)
 
 
+@pytest.mark.dates  # a certificate's dates
 def test_tls_uses_the_original_name_for_sni_and_the_certificate(tmp_path, monkeypatch):
     context, ca_file = certificate(tmp_path, "supplier.example.test")
     tls = Server(tls=context)

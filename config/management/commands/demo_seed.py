@@ -89,4 +89,3 @@ class Command(BaseCommand):
         self.stdout.write(
             "  Supply chain: imeiserver → doctorsim (DHRU API, key stored encrypted) → sandbox lab"
         )
-

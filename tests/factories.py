@@ -95,3 +95,55 @@ class UserFactory(factory.django.DjangoModelFactory):
             TermsAcceptance.objects.create(
                 user=obj, storefront_id=obj.storefront_id, terms_version=current
             )
+
+
+def staff_group(name: str):
+    """The staff group ``name`` with every permission the apps' data migrations grant it.
+
+    A transactional test (live server, threads) empties the tables afterwards, data migrations'
+    rows included, so a later test may find no groups or permissions: this puts them back the way
+    the migrations made them (each migration's ``GRANTS``), then returns the one asked for.
+    """
+    import importlib
+    from pathlib import Path
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    group = Group.objects.filter(name=name).first()
+    if group is not None and group.permissions.exists():
+        return group
+    for app_config in django_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for app_config in django_apps.get_app_configs():
+        folder = Path(app_config.path) / "migrations"
+        if not folder.is_dir() or "site-packages" in str(folder):
+            continue
+        for path in sorted(folder.glob("0*.py")):
+            module = importlib.import_module(f"{app_config.name}.migrations.{path.stem}")
+            grants = getattr(module, "GRANTS", None)
+            if not isinstance(grants, dict):
+                continue
+            for group_name, perms in grants.items():
+                group, _ = Group.objects.get_or_create(name=group_name)
+                for app_label, codename in perms:
+                    permission = Permission.objects.filter(
+                        content_type__app_label=app_label, codename=codename
+                    ).first()
+                    if permission is None:  # a custom one a migration made by hand
+                        model = codename.split("_", 1)[1] if "_" in codename else codename
+                        content_type = ContentType.objects.filter(app_label=app_label).first()
+                        if content_type is None:
+                            continue
+                        permission, _ = Permission.objects.get_or_create(
+                            content_type=ContentType.objects.filter(
+                                app_label=app_label, model=model
+                            ).first()
+                            or content_type,
+                            codename=codename,
+                            defaults={"name": codename.replace("_", " ")},
+                        )
+                    group.permissions.add(permission)
+    return Group.objects.get(name=name)

@@ -3,18 +3,17 @@ the admin, the customer sees it paid and the statement shows the money leaving (
 DS-17, DS-18)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from billing.demo import demo_packages_seed
 from tests.browser.test_order_flow import sign_in
 from tests.browser.test_signup_flow import storefront_url
-from tests.factories import UserFactory, demo_storefront
+from tests.factories import UserFactory, demo_storefront, staff_group
 
 
 def support_page(chromium, live_server, host, storefront):
     staff = UserFactory(storefront=storefront, email="support@example.com", is_staff=True)
-    staff.groups.add(Group.objects.get(name="Support"))
+    staff.groups.add(staff_group("Support"))
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -23,7 +22,7 @@ def support_page(chromium, live_server, host, storefront):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_retail_refund_to_the_card_approved_by_support(live_server, page, chromium, shot):
     retail = demo_storefront("imeiserver")
     host = "imeiserver.localhost"
@@ -68,7 +67,7 @@ def test_retail_refund_to_the_card_approved_by_support(live_server, page, chromi
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_reseller_refund_by_bank_transfer_paid_by_support(live_server, page, chromium, shot):
     reseller = demo_storefront("doctorsim")
     demo_packages_seed(reseller)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 
 from billing.demo import demo_packages_seed
 from billing.services import payment_fulfil, payment_start
 from tests.billing.conftest import paid_topup
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_group
 from tests.orders.conftest import (  # noqa: F401 - order fixtures shared with these tests
     funded_reseller,
     funded_retail,
@@ -29,7 +28,7 @@ def stripe_topup(user, amount="50.00", package=None):
 
 def support_of(storefront, email="support@example.com"):
     user = UserFactory(storefront=storefront, email=email, is_staff=True)
-    user.groups.add(Group.objects.get(name="Support"))
+    user.groups.add(staff_group("Support"))
     return user
 
 

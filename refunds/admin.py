@@ -171,6 +171,16 @@ class RefundRequestAdmin(StorefrontScopedAdmin):
     def bank_account_masked(self, obj):
         return policy.mask_account(obj.bank_account_last4 and "xxxx" + obj.bank_account_last4)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing here is edited by hand: the steps are the buttons above, not "Save".
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def changelist_view(self, request, extra_context=None):
         storefront = None if request.user.is_superuser else request.storefront
         extra_context = {

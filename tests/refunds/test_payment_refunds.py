@@ -464,3 +464,52 @@ def test_two_staff_approving_at_once_debit_once(retail, retail_customer):
     assert LedgerEntry.objects.filter(kind=Kind.REFUND_OUT).count() == 1
     assert Payment.objects.get(pk=payment.pk).amount_refunded == D("100.00")
     assert ledger_audit().ok
+
+
+def test_retried_gateway_task_and_bank_step_change_nothing_more(
+    retail_customer,
+    reseller_customer,
+    reseller_package_payment,
+    reseller_support,
+    retail_support,
+    django_capture_on_commit_callbacks,
+):
+    # Every money path is idempotent: a redelivered gateway task sends the same key and settles
+    # nothing twice; a retried "bank transfer paid" with the same reference is the same step.
+    payment = stripe_topup(retail_customer, "50.00")
+    request = ask(retail_customer, payment, "20.00")
+    succeeded = mock.Mock(id="re_once", status="succeeded", failure_reason=None)
+    with mock.patch(
+        "billing.gateways.stripe_gateway.payment_refund", return_value=succeeded
+    ) as call:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.refund_request_approve(request_id=request.pk, actor=retail_support)
+        assert services.refund_gateway_send(request_id=request.pk) == "nothing to do"
+    assert call.call_count == 1
+    assert (
+        LedgerEntry.objects.filter(kind=Kind.REFUND_OUT, reference=f"refund:{request.pk}").count()
+        == 1
+    )
+
+    bank = ask(
+        reseller_customer,
+        reseller_package_payment,
+        "10.00",
+        destination="bank_transfer",
+        bank_country="ES",
+        bank_account="ES9121000418450200051332",
+        bank_holder="Ana",
+    )
+    services.refund_request_approve(request_id=bank.pk, actor=reseller_support)
+    for _ in range(2):
+        services.refund_bank_transfer_paid(
+            request_id=bank.pk, actor=reseller_support, reference="T-1"
+        )
+    bank.refresh_from_db()
+    assert bank.status == RefundRequest.Status.PAID
+    assert bank.events.filter(status="paid").count() == 1
+    with pytest.raises(RefundStateError):
+        services.refund_bank_transfer_paid(
+            request_id=bank.pk, actor=reseller_support, reference="T-2"
+        )
+    assert ledger_audit().ok

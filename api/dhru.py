@@ -7,14 +7,19 @@ Requests are form POSTs to ``/api/index.php`` with ``username``, ``apiaccesskey`
   (tag names in any case; a ``<?xml …?>`` header is fine; DTDs and entities are refused);
 - base64 of JSON: ``{"ID": "12", "IMEI": "…"}``; also plain JSON, and base64 of the XML form.
 
-``CUSTOMFIELD`` inside it is base64 of a JSON object of custom field values.
+Field names are read in any case. ``customfield`` inside it (lower case as DHRU's v6.1 standard
+and its own supplier module write it; ``CUSTOMFIELD`` as the XML kit does) is base64 of a JSON
+object of custom field values; base64 of ``null`` or ``[]`` (what PHP's ``json_encode`` makes of
+no fields) is no fields.
 
 The bulk actions take a map (or a list) of requests keyed by the client's own ids, e.g. base64 of
 ``{"a1": {"ID": "12", "IMEI": "…"}, "a2": {…}}``; in XML, one child element per request, keyed by
 its ``id`` attribute or else its tag: ``<PARAMETERS><R1><ID>12</ID>…</R1></PARAMETERS>``. The
-reply is keyed the same way, each value a complete ``{"SUCCESS": […]}`` or ``{"ERROR": […]}``.
+reply is keyed the same way, each value a complete ``{"SUCCESS": […]}`` or ``{"ERROR": […]}``,
+with ``apiversion`` beside them, as the v6.1 standard answers.
 
-Every reply, errors included, is HTTP 200 (DHRU clients expect it).
+Every reply, errors included, is HTTP 200 (DHRU clients expect it), JSON with ``apiversion``, and
+carries the standard's ``X-Powered-By: DHRU-FUSION`` and ``dhru-fusion-api-version`` headers.
 """
 
 from __future__ import annotations
@@ -70,8 +75,16 @@ def item_success(item: dict) -> dict:
     return {"SUCCESS": [item]}
 
 
+def bulk_body(items: dict[str, dict]) -> dict:
+    """A bulk reply: each request's own reply under its key, and ``apiversion`` beside them."""
+    return {**{k: v for k, v in items.items() if k != "apiversion"}, "apiversion": API_VERSION}
+
+
 def reply(body: dict) -> JsonResponse:
-    return JsonResponse(body, status=200, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(body, status=200, json_dumps_params={"ensure_ascii": False})
+    response["X-Powered-By"] = "DHRU-FUSION"
+    response["dhru-fusion-api-version"] = API_VERSION
+    return response
 
 
 # --- parameters --------------------------------------------------------------------------------
@@ -187,16 +200,19 @@ def fields_normalise(data: dict) -> dict:
 
 
 def custom_fields_parse(value) -> dict[str, str]:
-    """``CUSTOMFIELD``: base64 of a JSON object (or, leniently, the object itself)."""
+    """``customfield``: base64 of a JSON object (or, leniently, the object itself). PHP clients
+    send base64 of ``null`` or ``[]`` for an order without custom fields."""
     if isinstance(value, dict):
         data = value
     else:
         text = str(value or "").strip()
         if not text:
             return {}
-        if not text.startswith("{"):
+        if not text.startswith(("{", "[")) and text != "null":
             text = _decode_text(_b64decode(text))
         data = _parse_json(text_checked(text))
+    if data is None or data == []:
+        return {}
     if not isinstance(data, dict):
         raise DhruError("Invalid CUSTOMFIELD: expected base64 of a JSON object.")
     return {

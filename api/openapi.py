@@ -9,6 +9,16 @@ IDS_PATTERN = r"^ *([1-9][0-9]{0,17} *(, *[1-9][0-9]{0,17} *)*)?$"
 IDS_MAX_LENGTH = 2000
 
 
+# What went wrong (``disputes.models.Problem``).
+PROBLEMS = ["code_not_accepted", "wrong_result", "still_locked"]
+ID_PARAMETER = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -246,6 +256,148 @@ def openapi_schema(*, server_url: str) -> dict:
                     },
                 },
             },
+            "/disputes": {
+                "get": {
+                    "summary": "Your disputes, and what the shop's terms ask a dispute video to show",
+                    "operationId": "listDisputes",
+                    "responses": {
+                        "200": _json(_ref("DisputeList"), "Your 100 newest disputes"),
+                        "401": ERRORS["401"],
+                    },
+                },
+                "post": {
+                    "summary": "Report a delivered order that does not work, with a video (IS-9, DS-13)",
+                    "description": (
+                        "Within the shop's window (`window_days` after the result was delivered) "
+                        "and one open dispute per order. `attestations` repeats each of the "
+                        "shop's `evidence_requirements` (from `GET /disputes`) that the video "
+                        "shows: all of them are required. The server reads the video itself: a "
+                        "real MP4/MOV/WebM with a short side of at least the shop's minimum "
+                        "(720), long enough, and not a still; a refusal says why "
+                        '(code `evidence_rejected`, e.g. "The video is 480p; the terms ask for '
+                        'at least 720p."). Over the size cap: 413 (`evidence_too_large`), '
+                        "refused without reading the whole upload."
+                    ),
+                    "operationId": "openDispute",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": [
+                                        "order_id",
+                                        "problem",
+                                        "description",
+                                        "attestations",
+                                        "video",
+                                    ],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "order_id": {
+                                            "type": "integer",
+                                            "minimum": 1,
+                                            "maximum": MAX_ID,
+                                        },
+                                        "problem": {"type": "string", "enum": PROBLEMS},
+                                        "description": {
+                                            "type": "string",
+                                            "minLength": 10,
+                                            "maxLength": 4000,
+                                            "description": "What was done and what happened",
+                                        },
+                                        "attestations": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                        },
+                                        "video": {"type": "string", "format": "binary"},
+                                    },
+                                },
+                                "encoding": {
+                                    "video": {
+                                        "contentType": "video/mp4, video/webm, video/quicktime"
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(
+                            {"type": "object", "properties": {"dispute": _ref("Dispute")}},
+                            "The dispute is open",
+                        ),
+                        "400": _json(
+                            _ref("Error"),
+                            "A field is missing or wrong, a requirement is not attested, or the "
+                            "video is refused (code evidence_rejected, with the reason)",
+                        ),
+                        "401": ERRORS["401"],
+                        "404": _json(_ref("Error"), "No such order of yours"),
+                        "409": _json(
+                            _ref("Error"),
+                            "Outside the window, not delivered, or a dispute is already open",
+                        ),
+                        "413": _json(_ref("Error"), "The upload is over the shop's size cap"),
+                        "415": _json(_ref("Error"), "The body is not multipart/form-data"),
+                    },
+                },
+            },
+            "/disputes/{id}": {
+                "get": {
+                    "summary": "One of your disputes: its status, outcome and messages",
+                    "operationId": "getDispute",
+                    "parameters": [ID_PARAMETER],
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"dispute": _ref("Dispute")}},
+                            "The dispute",
+                        ),
+                        "401": ERRORS["401"],
+                        "404": _json(_ref("Error"), "No such dispute of yours"),
+                    },
+                }
+            },
+            "/disputes/{id}/messages": {
+                "post": {
+                    "summary": "Write to the shop about a dispute, with an optional video or picture",
+                    "operationId": "postDisputeMessage",
+                    "parameters": [ID_PARAMETER],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["body"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "body": {
+                                            "type": "string",
+                                            "minLength": 1,
+                                            "maxLength": 4000,
+                                        },
+                                        "file": {"type": "string", "format": "binary"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(
+                            {"type": "object", "properties": {"dispute": _ref("Dispute")}},
+                            "The message is sent; the dispute as it is now",
+                        ),
+                        "400": _json(
+                            _ref("Error"), "No message, or the file is refused (with the reason)"
+                        ),
+                        "401": ERRORS["401"],
+                        "404": _json(_ref("Error"), "No such dispute of yours"),
+                        "409": _json(_ref("Error"), "The dispute is resolved"),
+                        "413": _json(_ref("Error"), "The upload is over the shop's size cap"),
+                        "415": _json(_ref("Error"), "The body is not multipart/form-data"),
+                    },
+                }
+            },
         },
         "webhooks": {
             "orderStatusChanged": {
@@ -387,6 +539,9 @@ def openapi_schema(*, server_url: str) -> dict:
                                 "rejected",
                                 "cancelled",
                                 "refused",
+                                "refunded",
+                                "closed_no_refund",
+                                "dispute_refunded",
                             ],
                         },
                         "status_label": {"type": "string"},
@@ -494,6 +649,81 @@ def openapi_schema(*, server_url: str) -> dict:
                                 },
                             },
                         },
+                    },
+                },
+                "Evidence": {
+                    "type": "object",
+                    "description": "What the server read from the file itself",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "kind": {"type": "string", "enum": ["video", "image"]},
+                        "content_type": {"type": "string"},
+                        "width": {"type": "integer"},
+                        "height": {"type": "integer"},
+                        "duration_seconds": {"type": ["number", "null"]},
+                        "codec": {"type": "string"},
+                        "size_bytes": {"type": "integer"},
+                        "recorded_at": {"type": ["string", "null"], "format": "date-time"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Dispute": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "order_id": {"type": "integer"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["open", "awaiting_customer", "resolved"],
+                        },
+                        "status_label": {"type": "string"},
+                        "problem": {"type": "string", "enum": PROBLEMS},
+                        "description": {"type": "string"},
+                        "attestations": {"type": "array", "items": {"type": "string"}},
+                        "opened_at": {"type": "string", "format": "date-time"},
+                        "first_response_due_at": {"type": "string", "format": "date-time"},
+                        "first_responded_at": {"type": ["string", "null"], "format": "date-time"},
+                        "resolution_due_at": {"type": "string", "format": "date-time"},
+                        "outcome": {
+                            "type": ["string", "null"],
+                            "enum": ["refunded", "corrected", "refused", "entry_mistake", None],
+                        },
+                        "outcome_label": {"type": ["string", "null"]},
+                        "refusal_reason": {
+                            "type": ["string", "null"],
+                            "description": "IS-10 / DS-14 reason when refused",
+                        },
+                        "resolution_note": {"type": "string"},
+                        "corrected_code": {"type": "string"},
+                        "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+                        "evidence": {"type": "array", "items": _ref("Evidence")},
+                        "messages": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "from_staff": {"type": "boolean"},
+                                    "asks_for_evidence": {"type": "boolean"},
+                                    "body": {"type": "string"},
+                                    "created_at": {"type": "string", "format": "date-time"},
+                                    "evidence": {"type": "array", "items": _ref("Evidence")},
+                                },
+                            },
+                        },
+                    },
+                },
+                "DisputeList": {
+                    "type": "object",
+                    "properties": {
+                        "evidence_requirements": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "What a dispute video must show, as the terms word "
+                            "it; attest each one when opening a dispute",
+                        },
+                        "window_days": {"type": "integer"},
+                        "disputes": {"type": "array", "items": _ref("Dispute")},
                     },
                 },
                 "BulkResult": {

@@ -24,6 +24,8 @@ from .dhru import DhruError, NotFound
 
 REFERENCE_MAX = 60  # "api:" + reference fits the 64 characters of an order's form token
 TOKEN_PREFIX = "api:"
+IDEMPOTENCY_MAX = 55  # "api-key:" + the Idempotency-Key header fits the form token
+IDEMPOTENCY_PREFIX = "api-key:"
 
 # DHRU's names for our order fields, where clients use another spelling.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -40,7 +42,20 @@ REQUIRES_FLAGS = {
     "Requires.KBH": "KBH",
     "Requires.MEP": "MEP",
     "Requires.PRD": "PRD",
+    "Requires.Type": "TYPE",
+    "Requires.Reference": "REFERENCE",
+    "Requires.Locks": "LOCKS",
     "Requires.SN": "SN",
+    "Requires.SecRO": "SECRO",
+}
+# Our custom field types → the ``fieldtype`` words of DHRU's ``Requires.Custom``.
+CUSTOM_FIELD_TYPES = {
+    "select": "dropdown",
+    "radio": "radio",
+    "textarea": "textarea",
+    "tickbox": "tickbox",
+    "date": "datepicker",
+    "time": "time",
 }
 
 # DHRU order STATUS: 0 new, 1 in process, 3 rejected (refunded), 4 available (success).
@@ -54,6 +69,9 @@ STATUS_CODES: dict[str, int] = {
     Status.REJECTED: 3,
     Status.CANCELLED: 3,
     Status.REFUSED: 3,
+    Status.REFUNDED: 3,  # late, refunded on request (IS-3, DS-9)
+    Status.CLOSED_NO_REFUND: 3,  # closed by the shop without a refund (DS-14): final all the same
+    Status.DISPUTE_REFUNDED: 3,  # delivered, disputed and refunded (IS-9, DS-13)
     Status.COMPLETED: 4,
     Status.SHIPPED: 4,
 }
@@ -80,6 +98,7 @@ def account_info(*, user: User) -> dict:
 
 
 def _requires_custom(service: Service) -> list[dict]:
+    """``Requires.Custom`` as the v6.1 standard lists it (``required`` 1 or 0)."""
     out = []
     for custom in service.custom_fields.all():
         out.append(
@@ -87,10 +106,10 @@ def _requires_custom(service: Service) -> list[dict]:
                 "type": "serviceimei",
                 "fieldname": custom.name,
                 "fieldlabel": custom.label,
-                "fieldtype": "dropdown" if custom.type == custom.Type.SELECT else "text",
+                "fieldtype": CUSTOM_FIELD_TYPES.get(custom.type, "text"),
                 "description": custom.help_text,
                 "fieldoptions": ",".join(str(o) for o in custom.options or []),
-                "required": "on" if custom.required else "",
+                "required": 1 if custom.required else 0,
             }
         )
     return out
@@ -120,6 +139,11 @@ def service_list(*, user: User) -> dict:
             "TIME": service.indicated_label.replace("–", "-"),
             "INFO": service.description,
             "KIND": service.kind,
+            # One order per IMEI: no quantity (the standard's QNT fields, empty).
+            "QNT": 0,
+            "QNTOPTIONS": "",
+            "MINQNT": "",
+            "MAXQNT": "",
         }
         for flag, field_name in REQUIRES_FLAGS.items():
             entry[flag] = "Required" if field_name in required else "None"
@@ -182,19 +206,39 @@ def form_token_for(reference: str) -> str:
     return f"{TOKEN_PREFIX}{reference}"
 
 
-def order_place_api(*, user: User, fields: dict, ip_address: str | None, user_agent: str) -> Order:
-    """Place one order from a DHRU request at the customer's current price. With ``REFERENCE``
-    a retried request answers with the order the first one made (and charges once)."""
+def idempotency_token_for(key: str) -> str:
+    if len(key) > IDEMPOTENCY_MAX:
+        raise DhruError(f"Idempotency-Key is too long: up to {IDEMPOTENCY_MAX} characters.")
+    return f"{IDEMPOTENCY_PREFIX}{key}"
+
+
+def order_place_api(
+    *,
+    user: User,
+    fields: dict,
+    ip_address: str | None,
+    user_agent: str,
+    idempotency_key: str = "",
+) -> Order:
+    """Place one order from a DHRU request at the customer's current price. A retried request
+    answers with the order the first one made (and charges once): the same ``Idempotency-Key``
+    header, or else the same ``REFERENCE``."""
     service = _service(user, fields.get("ID", ""))
     reference = fields.get("REFERENCE", "")
-    token = form_token_for(reference)
+    if idempotency_key:
+        if len(reference) > REFERENCE_MAX:
+            raise DhruError(f"REFERENCE is too long: up to {REFERENCE_MAX} characters.")
+        token = idempotency_token_for(idempotency_key)
+    else:
+        token = form_token_for(reference)
     values = order_values(service, fields)
     existing = Order.objects.filter(user=user, form_token=token).first()
     if existing is not None:
         same_imei = existing.imei == imei_normalise(values.get("IMEI", ""))
         if existing.service_id != service.pk or not same_imei:
+            used = "Idempotency-Key" if idempotency_key else f"REFERENCE {reference}"
             raise DhruError(
-                f"REFERENCE {reference} was already used for another order.",
+                f"{used} was already used for another order.",
                 status=409,
                 code="conflict",
             )
@@ -214,12 +258,16 @@ def order_place_api(*, user: User, fields: dict, ip_address: str | None, user_ag
 # --- reading orders ----------------------------------------------------------------------------
 
 
-def _order_lookup(user: User, fields: dict) -> Order:
+def _order_lookup(user: User, fields: dict, idempotency_key: str = "") -> Order:
     raw_id = (fields.get("ID") or "").strip()
     reference = (fields.get("REFERENCE") or "").strip()
     orders = Order.objects.filter(user=user, storefront_id=user.storefront_id)
     order = None
-    if raw_id:
+    if not raw_id and not reference and idempotency_key:
+        # The order placed with this Idempotency-Key (our DHRU client's lookup after a timeout).
+        if len(idempotency_key) <= IDEMPOTENCY_MAX:
+            order = orders.filter(form_token=f"{IDEMPOTENCY_PREFIX}{idempotency_key}").first()
+    elif raw_id:
         try:
             order = orders.filter(pk=id_parse(raw_id, name="The order ID")).first()
         except InvalidNumber:
@@ -263,8 +311,10 @@ def order_status_item(order: Order) -> dict:
             code = f"{code}\nShipped back; tracking number {order.tracking_number}".strip()
         comments = "Completed"
     elif status == 3:
+        # The standard's reject (refund) gives its reason in CODE: the reason a customer should
+        # see (the supplier's, or the one staff picked), never a ledger memo or a price.
         code = order.rejection_reason or order.get_status_display()
-        comments = f"{order.get_status_display()}: {order.price:.2f} {order.currency} returned"
+        comments = order.get_status_display()
     else:
         code = ""
         comments = order.get_status_display()
@@ -282,8 +332,8 @@ def order_status_item(order: Order) -> dict:
     }
 
 
-def order_get(*, user: User, fields: dict) -> dict:
-    return order_status_item(_order_lookup(user, fields))
+def order_get(*, user: User, fields: dict, idempotency_key: str = "") -> dict:
+    return order_status_item(_order_lookup(user, fields, idempotency_key))
 
 
 # --- the JSON API (/api/v1/) -------------------------------------------------------------------

@@ -14,11 +14,16 @@ import logging
 import re
 from functools import wraps
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.api_keys import api_key_authenticate_bearer
+from disputes.evidence import evidence_upload_handlers
+from disputes.policy import evidence_max_bytes, evidence_requirements
+from disputes.selectors import dispute_of, disputes_of
+from disputes.services import dispute_message_post, dispute_open
 from storefronts.client_ip import client_ip
 from storefronts.exceptions import UserError
 from storefronts.numbers import InvalidNumber, ascii_digits, parse_id
@@ -317,6 +322,148 @@ def webhook(request, user):
         raise ApiError(404, "not_found", "No webhook is set.")
     body = webhooks.webhook_json(endpoint, webhooks.webhook_deliveries_recent(endpoint=endpoint))
     return JsonResponse({"webhook": body})
+
+
+# --- disputes (IS-9, DS-13): a reseller reports a delivered order that does not work ---------------
+
+DISPUTE_OPEN_KEYS = {"order_id", "problem", "description", "attestations", "video"}
+DISPUTE_MESSAGE_KEYS = {"body", "file"}
+
+
+def _evidence_json(item) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "content_type": item.content_type,
+        "width": item.width,
+        "height": item.height,
+        "duration_seconds": item.duration_seconds,
+        "codec": item.codec,
+        "size_bytes": item.size_bytes,
+        "recorded_at": item.recorded_at.isoformat() if item.recorded_at else None,
+        "created_at": item.created_at.isoformat(),
+    }
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def dispute_json(dispute) -> dict:
+    """A dispute as the API shows it to the customer who opened it (never staff-only notes)."""
+    evidence = list(dispute.evidence.all())
+    return {
+        "id": dispute.pk,
+        "order_id": dispute.order_id,
+        "status": dispute.status,
+        "status_label": dispute.get_status_display(),
+        "problem": dispute.problem,
+        "description": dispute.description,
+        "attestations": dispute.attestations,
+        "opened_at": dispute.opened_at.isoformat(),
+        "first_response_due_at": dispute.first_response_due_at.isoformat(),
+        "first_responded_at": _iso(dispute.first_responded_at),
+        "resolution_due_at": dispute.resolution_due_at.isoformat(),
+        "outcome": dispute.outcome or None,
+        "outcome_label": dispute.get_outcome_display() if dispute.outcome else None,
+        "refusal_reason": dispute.refusal_reason or None,
+        "resolution_note": dispute.resolution_note,
+        "corrected_code": dispute.corrected_code,
+        "resolved_at": _iso(dispute.resolved_at),
+        "evidence": [_evidence_json(e) for e in evidence if e.message_id is None],
+        "messages": [
+            {
+                "id": m.pk,
+                "from_staff": m.from_staff,
+                "asks_for_evidence": m.asks_for_evidence,
+                "body": m.body,
+                "created_at": m.created_at.isoformat(),
+                "evidence": [_evidence_json(e) for e in evidence if e.message_id == m.pk],
+            }
+            for m in dispute.messages.all()
+        ],
+    }
+
+
+def _multipart(request, keys: set[str]):
+    """The capped, streaming upload handlers first (``disputes.evidence``), then the form."""
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "Send the dispute as multipart/form-data.")
+    evidence_upload_handlers(request, max_bytes=evidence_max_bytes(request.storefront))
+    try:
+        names = set(request.POST) | set(request.FILES)
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as exc:
+        raise ApiError(400, "bad_request", "The multipart body could not be read.") from exc
+    _unknown_keys(dict.fromkeys(names), keys, "the form")
+    return request.POST, request.FILES
+
+
+def _dispute_of(user, pk: str):
+    try:
+        dispute_id = services.id_parse(pk, name="The dispute id")
+    except InvalidNumber:
+        dispute_id = None
+    found = (
+        dispute_of(storefront=user.storefront, user=user, dispute_id=dispute_id)
+        if dispute_id
+        else None
+    )
+    if found is None:
+        raise ApiError(404, "not_found", "Dispute not found.")
+    return found
+
+
+@api_view("GET", "POST")
+def disputes(request, user):
+    """Your disputes, or open one on a delivered order with the video the terms ask for."""
+    storefront = request.storefront
+    if request.method != "POST":
+        found = disputes_of(storefront=storefront, user=user).prefetch_related(
+            "evidence", "messages"
+        )[:100]
+        return JsonResponse(
+            {
+                "evidence_requirements": evidence_requirements(storefront),
+                "window_days": storefront.dispute_window_days,
+                "disputes": [dispute_json(d) for d in found],
+            }
+        )
+    form, files = _multipart(request, DISPUTE_OPEN_KEYS)
+    raw_order = form.get("order_id", "")
+    try:
+        order_id = services.id_parse(raw_order, name="order_id")
+    except InvalidNumber as exc:
+        raise ApiError(400, "bad_request", "order_id is the id of one of your orders.") from exc
+    order = services.orders_for(user=user, ids=[order_id])
+    if not order:
+        raise ApiError(404, "not_found", "Order not found.")
+    if "video" not in files:
+        raise ApiError(400, "bad_request", "video is required: the recording the terms ask for.")
+    dispute = dispute_open(
+        user=user,
+        order=order[0],
+        problem=form.get("problem", ""),
+        description=form.get("description", ""),
+        attestations=form.getlist("attestations"),
+        upload=files["video"],
+    )
+    return JsonResponse({"dispute": dispute_json(_dispute_of(user, str(dispute.pk)))}, status=201)
+
+
+@api_view("GET")
+def dispute_detail(request, user, pk: str):
+    return JsonResponse({"dispute": dispute_json(_dispute_of(user, pk))})
+
+
+@api_view("POST")
+def dispute_messages(request, user, pk: str):
+    """Write to the shop about a dispute, with an optional video or picture."""
+    dispute = _dispute_of(user, pk)
+    form, files = _multipart(request, DISPUTE_MESSAGE_KEYS)
+    dispute_message_post(
+        dispute_id=dispute.pk, author=user, body=form.get("body", ""), upload=files.get("file")
+    )
+    return JsonResponse({"dispute": dispute_json(_dispute_of(user, pk))}, status=201)
 
 
 @csrf_exempt

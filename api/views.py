@@ -55,44 +55,55 @@ def _imeiservicelist(request, user) -> dict:
     )
 
 
-def _place_one(request, user, fields: dict) -> dict:
+def _idempotency_key(request) -> str:
+    """The client's ``Idempotency-Key`` header (our own DHRU client sends its attempt key there,
+    outside the DHRU parameters)."""
+    return dhru.text_checked(request.headers.get("Idempotency-Key", "").strip())
+
+
+def _place_one(request, user, fields: dict, idempotency_key: str = "") -> dict:
     order = services.order_place_api(
         user=user,
         fields=fields,
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        idempotency_key=idempotency_key,
     )
     return {"MESSAGE": "Order received", "REFERENCEID": str(order.pk)}
 
 
 def _placeimeiorder(request, user) -> dict:
     fields = dhru.parameters_parse(request.POST.get("parameters"))
-    return dhru.success_body(_place_one(request, user, fields))
+    return dhru.success_body(_place_one(request, user, fields, _idempotency_key(request)))
 
 
 def _getimeiorder(request, user) -> dict:
     fields = dhru.parameters_parse(request.POST.get("parameters"))
-    return dhru.success_body(services.order_get(user=user, fields=fields))
+    item = services.order_get(user=user, fields=fields, idempotency_key=_idempotency_key(request))
+    return dhru.success_body(item)
 
 
-def _bulk(request, user, one) -> dict:
+def _bulk(request, user, one, *, keyed: bool = False) -> dict:
     requests = dhru.parameters_parse(request.POST.get("parameters"), bulk=True)
     if not requests:
         raise dhru.DhruError("Missing parameters: send a map of requests keyed by your ids.")
     body: dict = {}
     for key, fields in requests.items():
         try:
-            body[key] = dhru.item_success(one(request, user, fields))
+            item = one(request, user, fields, key) if keyed else one(request, user, fields)
+            body[key] = dhru.item_success(item)
         except EXPECTED_ERRORS as exc:
             body[key] = dhru.item_error(error_message(exc))
         except Exception:
             log.exception("DHRU bulk request %s failed", key)
             body[key] = dhru.item_error(INTERNAL_ERROR)
-    return body
+    return dhru.bulk_body(body)
 
 
 def _placeimeiorderbulk(request, user) -> dict:
-    return _bulk(request, user, _place_one)
+    """With an ``Idempotency-Key`` header, each request's key in the map is that line's own
+    idempotency key (our DHRU client sends its attempt keys so, and looks a line up by it)."""
+    return _bulk(request, user, _place_one, keyed=bool(_idempotency_key(request)))
 
 
 def _getimeiorderbulk(request, user) -> dict:

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .models import WebhookDelivery
 from .webhooks import (
-    EVENT_ID_HEADER,
+    ID_HEADER,
     SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
     WebhookError,
     webhook_deliveries_recent,
     webhook_delivery_retry,
@@ -71,7 +72,8 @@ def webhook_page(request):
         "endpoint": endpoint,
         "deliveries": deliveries,
         "signature_header": SIGNATURE_HEADER,
-        "event_id_header": EVENT_ID_HEADER,
+        "id_header": ID_HEADER,
+        "timestamp_header": TIMESTAMP_HEADER,
     }
     return render(request, "api/webhook.html", context, status=status)
 

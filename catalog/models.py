@@ -27,6 +27,14 @@ DHRU_FIELDS: dict[str, dict] = {
     "PIN": {"label": "PIN", "pattern": r"\d{4,12}", "help": ""},
     "KBH": {"label": "KBH", "pattern": r"[A-Fa-f0-9]{6,64}", "help": ""},
     "PRD": {"label": "PRD", "pattern": r"PRD-\d{5}-\d{3}", "help": "e.g. PRD-12345-001"},
+    "TYPE": {"label": "Type", "pattern": r".{1,60}", "help": "the type the supplier asks for"},
+    "LOCKS": {"label": "Locks", "pattern": r".{1,60}", "help": "the locks on the phone"},
+    "REFERENCE": {
+        "label": "Reference",
+        "pattern": r".{1,60}",
+        "help": "the reference the supplier asks for",
+    },
+    "SECRO": {"label": "SecRO", "pattern": r"[A-Za-z0-9]{1,64}", "help": "the SecRO code"},
 }
 
 
@@ -42,6 +50,13 @@ IMEI_CHANGING = re.compile(
 def validate_dhru_fields(value) -> None:
     if not isinstance(value, list) or any(name not in DHRU_FIELDS for name in value):
         raise ValidationError(f"Use a list of: {', '.join(DHRU_FIELDS)}.")
+
+
+def validate_field_name(value: str) -> None:
+    """A custom field's key: printable text without leading or trailing spaces (suppliers name
+    them freely, e.g. "Apple ID Email")."""
+    if not value or value != value.strip() or not value.isprintable():
+        raise ValidationError("Use printable characters, without spaces at either end.")
 
 
 class Service(models.Model):
@@ -135,15 +150,28 @@ class ServiceField(models.Model):
     """A custom order field beside the DHRU ones (e.g. "iCloud email", a select of models)."""
 
     class Type(models.TextChoices):
+        # The field types of DHRU's ``Requires.Custom`` (text, dropdown, radio, textarea,
+        # tickbox, datepicker, time), and a number.
         TEXT = "text", "Text"
-        SELECT = "select", "Choice"
+        SELECT = "select", "Choice (drop-down)"
+        RADIO = "radio", "Choice (radio buttons)"
+        TEXTAREA = "textarea", "Text (several lines)"
+        TICKBOX = "tickbox", "Tick box"
+        DATE = "date", "Date"
+        TIME = "time", "Time"
         NUMBER = "number", "Number"
 
+    CHOICE_TYPES = (Type.SELECT, Type.RADIO)
+
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="custom_fields")
-    name = models.SlugField(max_length=40, help_text="Key sent upstream")
-    label = models.CharField(max_length=80)
+    name = models.CharField(
+        max_length=100,
+        validators=[validate_field_name],
+        help_text="Key sent upstream, exactly as the supplier spells it (e.g. USERNAME)",
+    )
+    label = models.CharField(max_length=100)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.TEXT)
-    options = models.JSONField(default=list, blank=True, help_text="Choices for a select")
+    options = models.JSONField(default=list, blank=True, help_text="Choices for a choice field")
     pattern = models.CharField(max_length=200, blank=True, help_text="Regular expression")
     required = models.BooleanField(default=True)
     help_text = models.CharField(max_length=200, blank=True)
@@ -164,7 +192,7 @@ class ServiceField(models.Model):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValidationError({"pattern": f"Not a valid pattern: {exc}"}) from exc
-        if self.type == self.Type.SELECT and not self.options:
+        if self.type in self.CHOICE_TYPES and not self.options:
             raise ValidationError({"options": "A choice field needs options."})
 
 

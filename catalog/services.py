@@ -8,7 +8,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service, ServiceField
+from .models import (
+    DHRU_FIELDS,
+    CustomerGroup,
+    CustomerGroupMembership,
+    PriceTier,
+    Service,
+    ServiceField,
+)
 
 
 @transaction.atomic
@@ -39,6 +46,82 @@ def service_field_upsert(*, service: Service, name: str, **fields) -> ServiceFie
     field.full_clean()
     field.save()
     return field
+
+
+# DHRU ``Requires.Custom`` field types → ours.
+SUPPLIER_FIELD_TYPES = {
+    "text": ServiceField.Type.TEXT,
+    "dropdown": ServiceField.Type.SELECT,
+    "select": ServiceField.Type.SELECT,
+    "radio": ServiceField.Type.RADIO,
+    "textarea": ServiceField.Type.TEXTAREA,
+    "tickbox": ServiceField.Type.TICKBOX,
+    "checkbox": ServiceField.Type.TICKBOX,
+    "datepicker": ServiceField.Type.DATE,
+    "date": ServiceField.Type.DATE,
+    "time": ServiceField.Type.TIME,
+}
+
+
+@transaction.atomic
+def service_fields_from_supplier(
+    *, service: Service, dhru_fields: list[str], custom_fields: list[dict]
+) -> list[str]:
+    """Give the service the order fields a supplier asks for, so every order routed there carries
+    them: the DHRU fields are added to ``required_fields`` (none is taken away: another route may
+    need it); each custom field (``name``, ``type`` as DHRU writes it, ``options``, ``required``,
+    ``description``) is created, or its type, options and "required" follow the supplier's list
+    (the label and help staff wrote are kept). Returns the names of the fields added."""
+    added: list[str] = []
+    required = list(service.required_fields or [])
+    for name in dhru_fields:
+        if name in DHRU_FIELDS and name not in required:
+            required.append(name)
+            added.append(name)
+    if required != list(service.required_fields or []):
+        Service.objects.filter(pk=service.pk).update(required_fields=required)
+        service.required_fields = required
+    existing = {f.name: f for f in ServiceField.objects.filter(service=service)}
+    position = max((f.position for f in existing.values()), default=0)
+    for custom in custom_fields:
+        name = str(custom.get("name") or "").strip()[:100]
+        if not name or name in DHRU_FIELDS:
+            continue  # a DHRU field is a flag of the service, not a custom field
+        kind = SUPPLIER_FIELD_TYPES.get(str(custom.get("type") or "").lower(), "text")
+        options = [str(o) for o in custom.get("options") or []]
+        if kind in ServiceField.CHOICE_TYPES and not options:
+            kind = ServiceField.Type.TEXT  # a choice without choices: let them type it
+        wanted = {
+            "type": kind,
+            "options": options if kind in ServiceField.CHOICE_TYPES else [],
+            "required": bool(custom.get("required", True)),
+        }
+        field = existing.get(name)
+        if field is None:
+            field = ServiceField(
+                service=service,
+                name=name,
+                label=name,
+                help_text=str(custom.get("description") or "").strip()[:200],
+                position=position + 1,
+                **wanted,
+            )
+        elif all(getattr(field, k) == v for k, v in wanted.items()):
+            continue
+        else:
+            for key, value in wanted.items():
+                setattr(field, key, value)
+        try:
+            field.full_clean()
+        except ValidationError:
+            continue  # a name we cannot keep (e.g. control characters): left for staff
+        is_new = field.pk is None
+        field.save()
+        if is_new:
+            position += 1
+            existing[name] = field
+            added.append(name)
+    return added
 
 
 @transaction.atomic

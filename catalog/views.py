@@ -83,7 +83,7 @@ def _order_fields(service) -> list[dict]:
     ]
     for custom in service.custom_fields.all():
         help_text = custom.help_text
-        if custom.type == ServiceField.Type.SELECT and custom.options:
+        if custom.type in ServiceField.CHOICE_TYPES and custom.options:
             help_text = "one of: " + ", ".join(map(str, custom.options))
         fields.append({"label": custom.label, "help": help_text, "required": custom.required})
     return fields

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "providers",
     "orders",
     "refunds.apps.RefundsConfig",
+    "disputes.apps.DisputesConfig",
     "api",
     "config",
 ]
@@ -256,6 +257,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refunds-due-digest": {
         "task": "refunds.tasks.refunds_due_digest",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "disputes-due-digest": {
+        "task": "disputes.tasks.disputes_due_digest",
+        "schedule": crontab(hour=7, minute=5),
     },
     "orders-release-due": {
         "task": "orders.tasks.orders_release_due",
@@ -392,6 +397,40 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Outside production, whitenoise serves straight from the app and project static folders.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
+
+# --- Dispute evidence (disputes/evidence.py) -------------------------------------------------
+# Customers' videos and pictures, with their poster frames, live in a storage of their own:
+# private, outside MEDIA_ROOT and the static folders (whitenoise never sees it), read only by
+# the disputes views after they check who asks. FileSystemStorage makes its folder on the first
+# save, never at import. Production points it at object storage by configuration alone, e.g.
+# django-storages' S3 (install django-storages[s3] in the image):
+#   EVIDENCE_STORAGE_BACKEND=storages.backends.s3.S3Storage
+#   EVIDENCE_STORAGE_OPTIONS='{"bucket_name": "unlock-evidence", "default_acl": "private"}'
+EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", "") or VAR_DIR / "evidence")
+_evidence_backend = (
+    os.environ.get("EVIDENCE_STORAGE_BACKEND", "").strip()
+    or "django.core.files.storage.FileSystemStorage"
+)
+try:
+    _evidence_options = json.loads(os.environ.get("EVIDENCE_STORAGE_OPTIONS", "") or "{}")
+except ValueError as exc:
+    raise ImproperlyConfigured(f"EVIDENCE_STORAGE_OPTIONS is not valid JSON: {exc}") from None
+if not isinstance(_evidence_options, dict):
+    raise ImproperlyConfigured("EVIDENCE_STORAGE_OPTIONS must be a JSON object")
+if _evidence_backend == "django.core.files.storage.FileSystemStorage":
+    _evidence_options = {
+        "location": str(EVIDENCE_ROOT),
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+        **_evidence_options,
+    }
+STORAGES["evidence"] = {"BACKEND": _evidence_backend, "OPTIONS": _evidence_options}
+# The form fields sent beside the file may add this much to a request over the storefront's cap.
+EVIDENCE_FORM_ALLOWANCE_BYTES = 256 * 1024
+# Frames decoded to see movement; the rest of a long video is only demuxed (cheap) to its end.
+EVIDENCE_PROBE_MAX_FRAMES = 600
+# Larger than 8K on a side is refused before decoding.
+EVIDENCE_MAX_LONG_SIDE = 7680
 
 # --- Security ------------------------------------------------------------------------------
 # Cookies carry no Domain attribute: each storefront host keeps its own session and CSRF cookie.

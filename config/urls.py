@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("", include("refunds.urls")),
+    path("", include("disputes.urls")),
     path("", include("api.urls")),
     path("", include("storefronts.urls")),
 ]

@@ -200,6 +200,11 @@ def order_poll(*, order_id: int) -> str:
         _poll_record(order, now)
         return f"poll failed: {exc}"
     _poll_record(order, now)
+    return _poll_apply(order, outcome)
+
+
+def _poll_apply(order: Order, outcome) -> str:
+    """Apply what the provider said about a sent order, once."""
     try:
         if isinstance(outcome, Completed):
             try:
@@ -220,6 +225,146 @@ def order_poll(*, order_id: int) -> str:
         except IllegalTransition:
             return "moved meanwhile"
     return "pending"
+
+
+BULK_MAX = 100  # orders in one bulk call
+
+
+def _bulk_capable(connection, known: dict[int, bool]) -> bool:
+    if connection.pk not in known:
+        known[connection.pk] = connection.is_active and provider_for(connection).supports_bulk
+    return known[connection.pk]
+
+
+def orders_in_batches(*, order_ids: list[int]) -> tuple[list[int], list[list[int]]]:
+    """Queued orders split into those sent one by one and the lines of bulk orders (same batch
+    and service, two or more) that ``orders_dispatch_batch`` may send in one call."""
+    singles: list[int] = []
+    batches: dict[tuple[str, int], list[int]] = {}
+    rows = Order.objects.filter(pk__in=order_ids).values_list("pk", "batch", "service_id")
+    for pk, batch, service_id in rows.order_by("pk"):
+        if batch:
+            batches.setdefault((batch, service_id), []).append(pk)
+        else:
+            singles.append(pk)
+    for ids in [ids for ids in batches.values() if len(ids) == 1]:
+        singles += ids
+    return sorted(singles), [ids for ids in batches.values() if len(ids) > 1]
+
+
+def orders_poll_plan(*, order_ids: list[int]) -> tuple[list[int], list[list[int]]]:
+    """Due orders split into those polled one by one and groups (at most BULK_MAX, one supplier
+    each) polled in one call, for suppliers that offer ``getimeiorderbulk``."""
+    singles: list[int] = []
+    groups: dict[int, list[int]] = {}
+    known: dict[int, bool] = {}
+    orders = Order.objects.filter(pk__in=order_ids).select_related("route__connection")
+    for order in orders.order_by("pk"):
+        if order.route is not None and _bulk_capable(order.route.connection, known):
+            groups.setdefault(order.route.connection_id, []).append(order.pk)
+        else:
+            singles.append(order.pk)
+    batches = [
+        ids[i : i + BULK_MAX] for ids in groups.values() for i in range(0, len(ids), BULK_MAX)
+    ]
+    for batch in [b for b in batches if len(b) == 1]:
+        singles += batch
+    return singles, [b for b in batches if len(b) > 1]
+
+
+def orders_poll_bulk(*, order_ids: list[int]) -> dict[int, str]:
+    """Poll sent orders of one supplier in one call (``getimeiorderbulk``) and apply each
+    outcome as ``order_poll`` does; an order without an answer is polled again next time."""
+    orders = [
+        o
+        for o in Order.objects.filter(pk__in=order_ids[:BULK_MAX])
+        .select_related("route__connection", "service")
+        .order_by("pk")
+        if o.status in (Status.SUBMITTED, Status.IN_PROCESS)
+        and o.route is not None
+        and o.held_at is None
+    ]
+    if not orders:
+        return {}
+    connection = orders[0].route.connection
+    orders = [o for o in orders if o.route.connection_id == connection.pk]
+    now = timezone.now()
+    try:
+        outcomes = provider_for(connection).poll_bulk([o.provider_ref for o in orders])
+    except ProviderError as exc:
+        for order in orders:
+            _poll_record(order, now)
+        return {o.pk: f"poll failed: {exc}" for o in orders}
+    results: dict[int, str] = {}
+    for order in orders:
+        _poll_record(order, now)
+        outcome = outcomes.get(order.provider_ref)
+        results[order.pk] = "no answer" if outcome is None else _poll_apply(order, outcome)
+    return results
+
+
+def orders_dispatch_batch(*, order_ids: list[int]) -> list[int]:
+    """Send queued orders of one service (a bulk order's lines) to its first route in one call
+    (``placeimeiorderbulk``) when that supplier offers it. An attempt row per order is committed
+    before the call, as for one order. Returns the ids still to dispatch one by one (order_dispatch
+    then fails over, or looks up an attempt whose outcome is unknown)."""
+    orders = list(
+        Order.objects.filter(pk__in=order_ids, status=Status.QUEUED, held_at__isnull=True)
+        .filter(kind__in=list(DISPATCHED_KINDS), attempts__isnull=True)
+        .select_related("service")
+        .order_by("pk")
+    )
+    left = sorted(set(order_ids) - {o.pk for o in orders})
+    by_service: dict[int, list[Order]] = {}
+    for order in orders:
+        by_service.setdefault(order.service_id, []).append(order)
+    for group in by_service.values():
+        routes = list(routes_for(group[0].service))
+        provider = provider_for(routes[0].connection) if routes else None
+        if len(group) < 2 or provider is None or not provider.supports_bulk:
+            left += [o.pk for o in group]
+            continue
+        for chunk in (group[i : i + BULK_MAX] for i in range(0, len(group), BULK_MAX)):
+            left += _dispatch_chunk(chunk, routes[0], provider)
+    return sorted(left)
+
+
+def _dispatch_chunk(orders: list[Order], route, provider) -> list[int]:
+    attempts: dict[int, DispatchAttempt] = {}
+    for order in orders:
+        try:
+            attempts[order.pk] = DispatchAttempt.objects.create(
+                order=order, route=route, key=f"o{order.pk}-a1"
+            )  # committed before the call (autocommit): a crash leaves this trace
+        except IntegrityError:
+            continue  # another run is dispatching this order: leave it to that one
+    sent = [o for o in orders if o.pk in attempts]
+    if not sent:
+        return []
+    try:
+        answers = provider.place_bulk([_request_for(o, route, attempts[o.pk].key) for o in sent])
+    except ProviderTimeout as exc:
+        for order in sent:  # unknown: each is looked up by its key, never sent twice
+            _attempt_finish(attempts[order.pk], State.UNKNOWN, error=str(exc))
+            _note(order, "The supplier did not answer in time; looking the order up.")
+        return [o.pk for o in sent]
+    except ProviderFault as exc:
+        log.warning("bulk dispatch to route %s faulted: %s", route.pk, exc)
+        for order in sent:
+            _attempt_finish(attempts[order.pk], State.FAULT, error=str(exc))
+        return [o.pk for o in sent]  # one by one: the next routes are tried
+    left: list[int] = []
+    for order in sent:
+        attempt = attempts[order.pk]
+        outcome = answers.get(attempt.key)
+        if isinstance(outcome, Submitted):
+            _submitted(order, attempt, outcome.ref)
+        elif isinstance(outcome, Rejected):
+            _rejected(order, attempt, outcome.reason)
+        else:  # left out: not placed, for a reason of the supplier's
+            _attempt_finish(attempt, State.FAULT, error="not placed in the bulk call")
+            left.append(order.pk)
+    return left
 
 
 def orders_due_for_poll(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:

@@ -27,6 +27,17 @@ class FieldSpec:
     # The pattern's ``\d`` means ASCII 0-9 (our own patterns and number fields; a staff-written
     # pattern keeps Python's Unicode meaning for ``\w``).
     ascii_pattern: bool = False
+    kind: str = "text"  # the custom field's type (catalog ServiceField.Type): how it is asked
+
+
+# Patterns of the custom field types that have a format of their own (ASCII digits).
+TYPE_PATTERNS = {
+    ServiceField.Type.NUMBER: r"\d{1,12}",
+    ServiceField.Type.DATE: r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])",
+    ServiceField.Type.TIME: r"([01]\d|2[0-3]):[0-5]\d",
+}
+TICKED = {"on", "1", "true", "yes", "y", "checked"}
+LONG_TEXT_MAX = 2000
 
 
 def field_specs(service: Service) -> list[FieldSpec]:
@@ -47,10 +58,13 @@ def field_specs(service: Service) -> list[FieldSpec]:
                 name=custom.name,
                 label=custom.label,
                 required=custom.required,
-                pattern=custom.pattern if custom.type != ServiceField.Type.NUMBER else r"\d{1,12}",
+                pattern=TYPE_PATTERNS.get(custom.type, custom.pattern),
                 help=custom.help_text,
-                choices=list(custom.options) if custom.type == ServiceField.Type.SELECT else [],
-                ascii_pattern=custom.type == ServiceField.Type.NUMBER,
+                choices=[str(o) for o in custom.options]
+                if custom.type in ServiceField.CHOICE_TYPES
+                else [],
+                ascii_pattern=custom.type in TYPE_PATTERNS,
+                kind=custom.type,
             )
         )
     return specs
@@ -88,11 +102,13 @@ def order_fields_clean(service: Service, data, skip: tuple[str, ...] = ()) -> di
         value = (raw if isinstance(raw, str) else str(raw)).strip()
         if spec.name == "IMEI":
             value = imei_normalise(value)
+        if spec.kind == ServiceField.Type.TICKBOX:  # sent upstream as DHRU panels do: "on"
+            value = "on" if value.lower() in TICKED else ""
         if not value:
             if spec.required:
                 errors[spec.name] = f"{spec.label} is required."
             continue
-        if len(value) > 200:
+        if len(value) > (LONG_TEXT_MAX if spec.kind == ServiceField.Type.TEXTAREA else 200):
             errors[spec.name] = f"{spec.label} is too long."
             continue
         if spec.name == "IMEI":

@@ -6,10 +6,10 @@ import uuid
 
 from django import forms
 
-from catalog.models import Service
+from catalog.models import Service, ServiceField
 
 from .exceptions import OrderFieldsInvalid
-from .fields import BULK_HELP, field_specs, order_fields_clean
+from .fields import BULK_HELP, LONG_TEXT_MAX, field_specs, order_fields_clean
 from .models import Status
 
 
@@ -25,9 +25,26 @@ class OrderForm(forms.Form):
         for spec in field_specs(service):
             if bulk and spec.name == "IMEI":
                 continue
-            if spec.choices:
+            if spec.choices and spec.kind == ServiceField.Type.RADIO:
+                field = forms.ChoiceField(
+                    choices=[(c, c) for c in spec.choices],
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+            elif spec.choices:
                 field = forms.ChoiceField(
                     choices=[("", "Choose…")] + [(c, c) for c in spec.choices], required=False
+                )
+            elif spec.kind == ServiceField.Type.TICKBOX:
+                field = forms.BooleanField(required=False)
+            elif spec.kind == ServiceField.Type.TEXTAREA:
+                field = forms.CharField(
+                    required=False, max_length=LONG_TEXT_MAX, widget=forms.Textarea({"rows": 3})
+                )
+            elif spec.kind in (ServiceField.Type.DATE, ServiceField.Type.TIME):
+                widget = forms.DateInput if spec.kind == ServiceField.Type.DATE else forms.TimeInput
+                field = forms.CharField(
+                    required=False, max_length=20, widget=widget({"type": spec.kind})
                 )
             else:
                 # Checked by order_fields_clean (the same checks placement runs), not here.

@@ -22,6 +22,7 @@ class Status(models.TextChoices):
     REFUSED = "refused", "Refused (refunded)"
     REFUNDED = "refunded", "Late: refunded on request"
     CLOSED_NO_REFUND = "closed_no_refund", "Rejected (no refund)"
+    DISPUTE_REFUNDED = "dispute_refunded", "Refunded after a dispute"
 
 
 OPEN_STATUSES = [
@@ -32,7 +33,13 @@ OPEN_STATUSES = [
     Status.SUBMITTED,
     Status.IN_PROCESS,
 ]
-REFUNDED_STATUSES = [Status.REJECTED, Status.CANCELLED, Status.REFUSED, Status.REFUNDED]
+REFUNDED_STATUSES = [
+    Status.REJECTED,
+    Status.CANCELLED,
+    Status.REFUSED,
+    Status.REFUNDED,
+    Status.DISPUTE_REFUNDED,
+]
 DONE_STATUSES = [Status.COMPLETED, Status.SHIPPED]
 
 
@@ -71,6 +78,9 @@ class Order(models.Model):
     # Cable unlocks.
     shipping_address = models.TextField(blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    delivery_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The customer confirmed the phone came back (IS-9 window)"
+    )
 
     # Result.
     result_code = models.TextField(blank=True, help_text="The unlock code or message")

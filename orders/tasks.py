@@ -19,9 +19,28 @@ def _backoff(retries: int) -> float:
 def orders_release_due() -> int:
     """Beat runs this every minute; it also catches orders whose own timer was lost (DS-11)."""
     queued = services.orders_release_due()
-    for order_id in queued:
-        order_dispatch.delay(order_id)
+    orders_dispatch_queued(queued)
     return len(queued)
+
+
+def orders_dispatch_queued(order_ids: list[int]) -> None:
+    """Queue dispatch tasks: one per order, one per bulk order's lines (sent in one call where
+    the supplier offers it)."""
+    singles, batches = dispatch.orders_in_batches(order_ids=order_ids)
+    for order_id in singles:
+        order_dispatch.delay(order_id)
+    for batch in batches:
+        orders_dispatch_batch.delay(batch)
+
+
+@shared_task(**MONEY_TASK)
+def orders_dispatch_batch(order_ids: list[int]) -> int:
+    """A bulk order's lines in one upstream call; what is left goes one by one (failover, or a
+    lookup of an unknown outcome)."""
+    left = dispatch.orders_dispatch_batch(order_ids=order_ids)
+    for order_id in left:
+        order_dispatch.delay(order_id)
+    return len(order_ids) - len(left)
 
 
 @shared_task(bind=True, max_retries=12, **MONEY_TASK)
@@ -41,9 +60,17 @@ def order_poll(order_id: int) -> str:
 def orders_poll_due() -> int:
     """Beat: poll every sent order whose time has come (slower as it ages)."""
     due = dispatch.orders_due_for_poll()
-    for order_id in due:
+    singles, groups = dispatch.orders_poll_plan(order_ids=due)
+    for order_id in singles:
         order_poll.delay(order_id)
+    for group in groups:  # one supplier each, which offers getimeiorderbulk
+        orders_poll_bulk.delay(group)
     return len(due)
+
+
+@shared_task(**MONEY_TASK)
+def orders_poll_bulk(order_ids: list[int]) -> int:
+    return len(dispatch.orders_poll_bulk(order_ids=order_ids))
 
 
 @shared_task

@@ -3,7 +3,7 @@
 A supplier's API key is write-only here (DESIGN.md, "Secrets"): staff paste it into a password
 field that is always empty, it is stored encrypted, and the admin shows only when it was set and
 its last four characters. A base URL must pass the outbound policy (storefronts/outbound.py). The
-actions "Import the supplier's service list" and "Check balance" call one service each and report
+actions "Import the supplier's service list" and "Check connection and balance" call one service each and report
 through messages in fixed words, never the supplier's reply; a supplier that fails is a message,
 never a 500.
 """
@@ -24,6 +24,7 @@ from storefronts.outbound import OutboundRefused, outbound_url_check
 
 from . import services
 from .base import ProviderError
+from .dhru import encoding_note
 from .models import ProviderConnection, ServiceRoute
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class ProviderConnectionForm(forms.ModelForm):
             "base_url",
             "username",
             "parameter_encoding",
+            "bulk_actions",
             "timeout_seconds",
             "sandbox_delay_seconds",
             "low_balance_alert",
@@ -124,6 +126,7 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
     search_fields = ("name", "base_url", "username")
     readonly_fields = (
         "api_key_state",
+        "api_version",
         "last_balance",
         "last_balance_at",
         "low_balance_alerted_at",
@@ -140,7 +143,8 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                     "username",
                     ("new_api_key", "api_key_state"),
                     "forget_api_key",
-                    "parameter_encoding",
+                    ("parameter_encoding", "api_version"),
+                    "bulk_actions",
                     "timeout_seconds",
                 )
             },
@@ -205,6 +209,12 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                 messages.info(
                     request, f"{connection}: new routes for {_names(report.created, 'service')}."
                 )
+            if report.fields_added:
+                messages.info(
+                    request,
+                    f"{connection}: order fields the supplier asks for, added: "
+                    f"{_names(report.fields_added)}.",
+                )
             if report.unmatched:
                 messages.warning(
                     request,
@@ -212,7 +222,7 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                     f"{_names(report.unmatched)} (create the service or its route by hand).",
                 )
 
-    @admin.action(description="Check balance", permissions=["change"])
+    @admin.action(description="Check connection and balance", permissions=["change"])
     def check_balance(self, request, queryset):
         for connection in queryset:
             try:
@@ -227,6 +237,16 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                 continue
             currency = f" {check.info.currency}" if check.info.currency else ""
             text = f"{connection}: balance {connection.last_balance}{currency}"
+            if connection.kind == ProviderConnection.Kind.DHRU:
+                # Which API the server says it speaks, and how we will send it orders.
+                messages.info(
+                    request,
+                    f"{connection}: "
+                    + encoding_note(
+                        api_version=connection.api_version,
+                        sends_xml=connection.parameter_encoding == ProviderConnection.Encoding.XML,
+                    ),
+                )
             if check.below:
                 sent = " — staff alerted" if check.alerted else " — staff already alerted today"
                 messages.warning(

@@ -44,13 +44,48 @@ class Completed:
 
 
 @dataclass(frozen=True)
+class RemoteField:
+    """A custom order field a remote service asks for (DHRU ``Requires.Custom``)."""
+
+    name: str  # the key the supplier reads in ``customfield``, exactly as it spells it
+    type: str = "text"  # text, dropdown, radio, textarea, tickbox, datepicker, time
+    options: tuple[str, ...] = ()
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class QuantityRule:
+    """How many a remote service sells at once (DHRU ``QNT``, ``MINQNT``, ``MAXQNT``,
+    ``QNTOPTIONS``); ``enabled`` False means one per order."""
+
+    enabled: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    options: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "enabled": self.enabled,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "options": list(self.options),
+        }
+
+
+@dataclass(frozen=True)
 class RemoteService:
     remote_id: str
     name: str
     price: Decimal
     group: str = ""
     delivery_time: str = ""
+    # Every required field: the DHRU ones by our name (IMEI, NETWORK, …), then custom ones.
     required_fields: tuple[str, ...] = ()
+    dhru_fields: tuple[str, ...] = ()  # the DHRU fields it requires (``Requires.*`` flags)
+    custom_fields: tuple[RemoteField, ...] = ()  # ``Requires.Custom``, required or not
+    quantity: QuantityRule = field(default_factory=QuantityRule)
+    service_type: str = "IMEI"  # IMEI, SERVER or REMOTE
 
 
 @dataclass(frozen=True)
@@ -58,6 +93,7 @@ class AccountInfo:
     credit: Decimal
     currency: str = ""
     email: str = ""
+    api_version: str = ""  # the server's ``apiversion`` ("6.1"), when it says
 
 
 class ProviderError(Exception):
@@ -91,18 +127,23 @@ class Provider:
     """
 
     supports_lookup: bool = False
+    # True when ``place_bulk``/``poll_bulk`` make one call for many orders (the dispatcher then
+    # groups orders for them); the defaults below call ``place``/``poll`` once per order.
+    supports_bulk: bool = False
 
     def place(self, request: OrderRequest) -> Submitted | Rejected:
         raise NotImplementedError
 
     def place_bulk(self, requests: list[OrderRequest]) -> dict[str, Submitted | Rejected]:
-        """Answers keyed by each request's reference."""
+        """Answers keyed by each request's reference. A request left out was not placed (the
+        provider faulted on it); ProviderTimeout when some outcome is unknown."""
         return {r.reference: self.place(r) for r in requests}
 
     def poll(self, ref: str) -> Pending | Completed | Rejected:
         raise NotImplementedError
 
     def poll_bulk(self, refs: list[str]) -> dict[str, Pending | Completed | Rejected]:
+        """Answers keyed by ref; a ref left out had no readable answer this time."""
         return {ref: self.poll(ref) for ref in refs}
 
     def lookup(self, reference: str) -> Submitted | None:

@@ -79,7 +79,8 @@ def demo_dhru_upstream_seed(
             "base_url": f"http://127.0.0.1:{port}/",
             "host_header": upstream_host,
             "username": DEMO_UPSTREAM_EMAIL,
-            "parameter_encoding": ProviderConnection.Encoding.XML,
+            "parameter_encoding": ProviderConnection.Encoding.BASE64_JSON,
+            "bulk_actions": True,  # our /api/index.php offers both bulk actions
             "timeout_seconds": 20,
             "priority": 10,
         },

@@ -6,16 +6,26 @@ Every call is a form POST to ``<base_url>/api/index.php`` (a base URL that alrea
 ``index.php`` is used as it is; one ending with ``/api`` gets ``/index.php``) with ``username``,
 ``apiaccesskey``, ``action``, ``requestformat=JSON`` and, where the action has any, ``parameters``:
 
-- connection encoding ``xml``: ``<PARAMETERS><ID>…</ID><IMEI>…</IMEI>…</PARAMETERS>``;
-- connection encoding ``base64_json``: base64 of ``{"ID": …, "IMEI": …, …}``.
+- connection encoding ``base64_json`` (the default): base64 of ``{"ID": …, "IMEI": …, …}``. This
+  is the only form DHRU's "Fusion API standards" v6.1 server (``api/index.php``) reads: it runs
+  ``json_decode(base64_decode($parameters), true)`` and reads PHP's case-sensitive keys;
+- connection encoding ``xml`` (older servers): ``<PARAMETERS><ID>…</ID><IMEI>…</IMEI></PARAMETERS>``
+  with every tag upper-cased, as DHRU's XML client kit writes it (PHP's XML parser folds case).
 
-Order fields that are DHRU field names (``catalog.models.DHRU_FIELDS``: IMEI, SN, MODEL, NETWORK,
-PROVIDER, MEP, PIN, KBH, PRD) are parameters of their own; every other field goes in one
-``CUSTOMFIELD`` parameter, base64 of a JSON object. Our reference for the attempt goes as
-``REFERENCE`` (an extension our own server honours for idempotency and ``lookup``; other servers
-ignore it). The bulk actions (``placeimeiorderbulk``, ``getimeiorderbulk``) always send base64 of
-JSON keyed by a request id (``{"1": {...}, "2": {...}}``) whatever the connection's encoding, as
-DHRU's own client does, and read the reply keyed by the same ids.
+Order fields that are DHRU field names (``catalog.models.DHRU_FIELDS``) are parameters of their
+own, under the keys DHRU Fusion's own supplier module sends (``WIRE_NAMES``: ``MODELID``,
+``PROVIDERID``, ``Network``, ``SecRO``, …). Every other (custom) field goes in one ``customfield``
+parameter, lower case as the v6.1 server reads it, holding base64 of a JSON object keyed by the
+supplier's field names (``CUSTOMFIELD`` in XML). ``REFERENCE`` is sent only when the order has a
+Reference field (``Requires.Reference``): it is the supplier's field, never our key.
+
+Our own key for an attempt (idempotency) travels outside the DHRU parameters, in an HTTP
+``Idempotency-Key`` header: servers that do not know it ignore it; our own ``/api/index.php``
+places one order per key and finds it again (``lookup``: ``getimeiorder`` with the header and no
+ID). The bulk actions (``placeimeiorderbulk``, ``getimeiorderbulk``) always send base64 of JSON
+keyed by request ids whatever the connection's encoding (the v6.1 server iterates
+``foreach ($parameters as $bulkReqId => …)``), and read the reply keyed by the same ids, beside
+``apiversion``. A bulk placement's request ids are our attempt keys.
 
 Every request has the connection's timeout; redirects are not followed (a POST turned into a GET
 would lose the form) and nothing is retried here: retrying is the dispatcher's decision. Requests go
@@ -27,12 +37,16 @@ Replies read
 ------------
 ``{"SUCCESS": [...]}`` or ``{"ERROR": [{"MESSAGE": ...}]}`` (keys in any case; ``MESSAGE`` or
 ``message``, with ``FULL_DESCRIPTION`` appended when present); PHP notices printed before the JSON
-are skipped; account info as ``AccountInfo`` or ``AccoutInfo`` with ``creditraw`` preferred over
-``credit`` (``"$16.41"``, ``"1,016.41 USD"``); the service list as ``LIST`` → groups → ``SERVICES``
-keyed by id (dicts or lists at either level; ``SERVICEID``, ``SERVICENAME``, ``CREDIT``, ``TIME``,
-``Requires.*`` flags or ``requires_*``/``custom`` fields); placement ``REFERENCEID``; order
-``STATUS`` 0/1/2 (pending), 3 (rejected: ``COMMENTS``, else ``CODE``, is the reason), 4 (success
-with ``CODE``), or the same as words. A phone-check result in ``CODE`` (``Blacklist Status: Clean<br>
+are skipped; the server's ``apiversion``; account info as ``AccountInfo`` or ``AccoutInfo`` with
+``creditraw`` preferred over ``credit`` (``"$16.41"``, ``"1,016.41 USD"``); the service list as
+``LIST`` → groups → ``SERVICES`` keyed by id (dicts or lists at either level; ``SERVICEID``,
+``SERVICENAME``, ``CREDIT``, ``TIME``, ``QNT``/``MINQNT``/``MAXQNT``/``QNTOPTIONS``, every
+``Requires.*`` flag of the v6.1 standard — Network, Mobile, Provider, PIN, KBH, MEP, PRD, Type,
+Reference, Locks, SN, SecRO — and ``Requires.Custom``: fields with ``fieldname``, ``fieldtype``
+text/dropdown/radio/textarea/tickbox/datepicker/time, ``fieldoptions`` and ``required``);
+placement ``REFERENCEID``; order ``STATUS`` 0/1/2 (pending), 3 (rejected: ``CODE`` is the reason,
+as the standard and DHRU's own module read it; else ``COMMENTS``), 4 (success with ``CODE``), or
+the same as words. A phone-check result in ``CODE`` (``Blacklist Status: Clean<br>
 Carrier: …`` lines, or a JSON object) is also returned as a structured result (DS-3).
 
 How failures are classified
@@ -57,12 +71,15 @@ any other ``ERROR`` to a poll, list, balance       ``ProviderFault``
 bulk placement: an item with a fault-type          left out of the answers (not placed)
   error, or SUCCESS without REFERENCEID
 bulk placement: an item missing in the reply       ``ProviderTimeout`` (outcome unknown)
-``ERROR`` to a lookup by REFERENCE                 ``None`` (this server does not have it, or
-                                                     does not know REFERENCE)
+bulk status: an item missing, or an ``ERROR``      left out (polled again next time)
+``ERROR`` to a lookup by our key                   ``None`` (this server does not have it, or
+                                                     does not know the header)
 =================================================  ==========================================
 
-``lookup`` cannot tell "no such order" from "REFERENCE not understood", so ``supports_lookup`` is
+``lookup`` cannot tell "no such order" from "header not understood", so ``supports_lookup`` is
 False: after a timeout an order that is not found stays for a person to check, never resent.
+``supports_bulk`` follows the connection's "bulk actions" setting: the dispatcher then sends a
+bulk order's lines in one ``placeimeiorderbulk`` and polls sent orders with ``getimeiorderbulk``.
 
 A ProviderError's message (logs, dispatch attempts) may quote a DHRU ``ERROR`` message; its
 ``public`` text, which the admin shows, is one of a few fixed phrases ("the supplier refused the
@@ -92,7 +109,9 @@ from .base import (
     Provider,
     ProviderFault,
     ProviderTimeout,
+    QuantityRule,
     Rejected,
+    RemoteField,
     RemoteService,
     Submitted,
 )
@@ -145,7 +164,8 @@ PENDING_WORDS = {
 REJECTED_WORDS = {"3", "rejected", "reject", "cancelled", "canceled", "refunded", "failed"}
 SUCCESS_WORDS = {"4", "success", "completed", "complete", "available", "done"}
 
-# ``Requires.<X>`` flags of the service list → DHRU field names.
+# ``Requires.<X>`` flags of the service list (the twelve of the v6.1 standard, and a few
+# spellings other servers use) → our DHRU field names (catalog.models.DHRU_FIELDS).
 REQUIRES_FIELDS = {
     "network": "NETWORK",
     "mobile": "MODEL",
@@ -155,10 +175,33 @@ REQUIRES_FIELDS = {
     "kbh": "KBH",
     "mep": "MEP",
     "prd": "PRD",
+    "type": "TYPE",
+    "reference": "REFERENCE",
+    "locks": "LOCKS",
     "sn": "SN",
     "serial": "SN",
+    "secro": "SECRO",
     "imei": "IMEI",
 }
+# Our DHRU field names → the parameter keys DHRU Fusion's own supplier module sends (base64 JSON;
+# PHP reads keys case-sensitively). XML upper-cases every tag, as DHRU's XML kit does.
+WIRE_NAMES = {
+    "IMEI": "IMEI",
+    "SN": "SN",
+    "MODEL": "MODELID",
+    "NETWORK": "Network",
+    "PROVIDER": "PROVIDERID",
+    "MEP": "MEP",
+    "PIN": "PIN",
+    "KBH": "KBH",
+    "PRD": "PRD",
+    "TYPE": "TYPE",
+    "LOCKS": "LOCKS",
+    "REFERENCE": "REFERENCE",
+    "SECRO": "SecRO",
+}
+CUSTOM_FIELD_TYPES = {"text", "dropdown", "radio", "textarea", "tickbox", "datepicker", "time"}
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "₹": "INR", "₺": "TRY"}
 
 
@@ -319,11 +362,13 @@ class DhruClient(Provider):
         base_url: str,
         username: str,
         api_key: str,
-        parameter_encoding: str = "xml",
+        parameter_encoding: str = "base64_json",
         timeout: float = 20,
         host_header: str = "",
+        bulk: bool = False,
     ):
         self.url = endpoint_for(base_url)
+        self.supports_bulk = bulk
         self.host_header = host_header
         self.username = username
         self.api_key = api_key
@@ -339,19 +384,34 @@ class DhruClient(Provider):
             parameter_encoding=connection.parameter_encoding,
             timeout=connection.timeout_seconds,
             host_header=connection.host_header,
+            bulk=connection.bulk_actions,
         )
 
     # --- the wire ----------------------------------------------------------------------------
 
+    @property
+    def sends_xml(self) -> bool:
+        return self.parameter_encoding == "xml"
+
     def encode(self, params: dict, *, bulk: bool = False) -> str:
-        if bulk or self.parameter_encoding == "base64_json":
+        if bulk or not self.sends_xml:
             return b64json(params)
-        return xml_parameters(params)
+        return xml_parameters({str(k).upper(): v for k, v in params.items()})
 
-    def _headers(self) -> dict:
-        return {"Accept": "application/json", "User-Agent": USER_AGENT}
+    def _headers(self, idempotency_key: str = "") -> dict:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if idempotency_key:
+            headers[IDEMPOTENCY_HEADER] = idempotency_key
+        return headers
 
-    def call(self, action: str, params: dict | None = None, *, bulk: bool = False) -> dict:
+    def call(
+        self,
+        action: str,
+        params: dict | None = None,
+        *,
+        bulk: bool = False,
+        idempotency_key: str = "",
+    ) -> dict:
         """POST one action; the decoded reply object. Raises ProviderTimeout, ProviderFault,
         or DhruError for an ERROR reply."""
         data = {
@@ -370,7 +430,7 @@ class DhruClient(Provider):
                 self.url,
                 data=data,
                 timeout=(self.timeout, self.timeout),
-                headers=self._headers(),
+                headers=self._headers(idempotency_key),
                 host_header=self.host_header,
             )
         except OutboundError as exc:
@@ -429,27 +489,33 @@ class DhruClient(Provider):
     # --- the interface -----------------------------------------------------------------------
 
     def order_parameters(self, request: OrderRequest) -> dict:
+        """One order's parameters as the v6.1 standard reads them: ``ID``, ``IMEI``, the DHRU
+        fields under DHRU's own keys, the custom fields as base64 JSON in ``customfield``. Our
+        attempt key is not among them (see the module docstring)."""
         params: dict = {"ID": request.remote_service_id}
         if request.imei:
             params["IMEI"] = request.imei
         custom: dict = {}
         for name, value in (request.fields or {}).items():
-            key = str(name).upper()
-            if key in DHRU_FIELDS:
-                if key == "IMEI" and "IMEI" in params:
+            # Our DHRU fields are named in capitals (catalog.models.DHRU_FIELDS); any other name
+            # is a custom field, sent under the supplier's own spelling ("model" stays custom).
+            if name in DHRU_FIELDS:
+                if name == "IMEI" and "IMEI" in params:
                     continue
-                params[key] = value
+                params[WIRE_NAMES.get(name, name)] = value
             else:
                 custom[name] = value
         if custom:
-            params["CUSTOMFIELD"] = b64json(custom)
-        if request.reference:
-            params["REFERENCE"] = request.reference
+            params["customfield"] = b64json(custom)
         return params
 
     def place(self, request: OrderRequest) -> Submitted | Rejected:
         try:
-            reply = self.call("placeimeiorder", self.order_parameters(request))
+            reply = self.call(
+                "placeimeiorder",
+                self.order_parameters(request),
+                idempotency_key=request.reference,
+            )
         except DhruError as exc:
             return _placement_error(exc)
         return _placement(reply, "placeimeiorder")
@@ -457,12 +523,21 @@ class DhruClient(Provider):
     def place_bulk(self, requests_: list[OrderRequest]) -> dict[str, Submitted | Rejected]:
         if not requests_:
             return {}
-        keys = {str(i): r for i, r in enumerate(requests_, start=1)}
+        references = [r.reference for r in requests_]
+        idempotency_key = ""
+        if all(references) and len(set(references)) == len(references):
+            keys = {r.reference: r for r in requests_}  # our attempt keys, echoed back
+            # On our own endpoint this header makes each request key that line's idempotency
+            # key (looked up one by one after a timeout); other servers ignore it.
+            idempotency_key = f"bulk:{references[0]}"
+        else:
+            keys = {str(i): r for i, r in enumerate(requests_, start=1)}
         try:
             reply = self.call(
                 "placeimeiorderbulk",
                 {k: self.order_parameters(r) for k, r in keys.items()},
                 bulk=True,
+                idempotency_key=idempotency_key,
             )
         except DhruError as exc:
             raise exc.fault() from exc
@@ -505,19 +580,23 @@ class DhruClient(Provider):
         answers = {}
         for key, ref in keys.items():
             item = items.get(key)
-            if not isinstance(item, dict):
-                raise ProviderFault(f"getimeiorderbulk: no answer for order {ref}", public=NOT_DHRU)
-            upper = _upper_keys(item)
-            if "ERROR" in upper and "SUCCESS" not in upper:
-                raise DhruError(_message(upper["ERROR"]), "getimeiorderbulk").fault(
-                    f"getimeiorderbulk {ref}"
-                )
-            answers[ref] = _status(item, ref)
+            upper = _upper_keys(item) if isinstance(item, dict) else {}
+            if not upper or ("ERROR" in upper and "SUCCESS" not in upper):
+                # No answer, or an error, for this one: left out (polled again next time).
+                error = _message(upper["ERROR"]) if upper else "no answer"
+                log.warning("DHRU getimeiorderbulk: order %s: %s", ref, _snippet(error))
+                continue
+            try:
+                answers[ref] = _status(item, ref)
+            except ProviderFault as exc:
+                log.warning("DHRU getimeiorderbulk: order %s: %s", ref, exc)
         return answers
 
     def lookup(self, reference: str) -> Submitted | None:
+        """The order placed with our ``Idempotency-Key`` (a server that knows the header answers
+        it with its REFERENCEID; others answer an error, or no REFERENCEID: None)."""
         try:
-            reply = self.call("getimeiorder", {"REFERENCE": reference})
+            reply = self.call("getimeiorder", idempotency_key=reference)
         except DhruError as exc:
             if exc.is_fault:
                 raise exc.fault("getimeiorder by REFERENCE") from exc
@@ -554,6 +633,7 @@ class DhruClient(Provider):
             credit=credit,
             currency=str(info.get("currency") or currency or shown_currency or ""),
             email=str(info.get("mail") or info.get("email") or ""),
+            api_version=_api_version(reply),
         )
 
     def list_services(self) -> list[RemoteService]:
@@ -598,6 +678,25 @@ def _json_object(text: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def _api_version(reply: dict) -> str:
+    """The server's ``apiversion`` (top level, as the v6.1 standard writes it), as short text."""
+    value = _upper_keys(reply).get("APIVERSION")
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return _plain(str(value))[:20]
+    return ""
+
+
+def encoding_note(*, api_version: str, sends_xml: bool) -> str:
+    """What a connection check tells staff about the server and the encoding we will use."""
+    server = f"DHRU API version {api_version}" if api_version else "no DHRU API version given"
+    if not sends_xml:
+        return f"{server}; orders are sent as base64 JSON with custom fields in customfield."
+    note = f"{server}; orders are sent as XML <PARAMETERS>, as this connection is set."
+    if api_version:
+        note += " A server of DHRU's v6.1 standard reads only base64 JSON: choose that encoding."
+    return note
+
+
 def _placement_error(exc: DhruError) -> Rejected:
     if exc.is_fault:
         raise exc.fault()
@@ -628,7 +727,8 @@ def _status(reply: dict, ref: str) -> Pending | Completed | Rejected:
     if status in PENDING_WORDS:
         return Pending({"0": "new", "1": "in process", "2": "in process"}.get(status, status))
     if status in REJECTED_WORDS:
-        return Rejected(comments or code or "Rejected by the supplier.")
+        # The standard's reject (refund) carries the reason in CODE; COMMENTS when CODE is empty.
+        return Rejected(code or comments or "Rejected by the supplier.")
     if status in SUCCESS_WORDS:
         raw_code = str(entry.get("CODE") or "")
         return Completed(code=code, result=check_result_from(raw_code))
@@ -665,7 +765,42 @@ def _flag_required(value) -> bool:
     if isinstance(value, int | float):
         return value > 0
     word = str(value or "").strip().lower()
-    return word in {"required", "require", "yes", "true", "1", "mandatory"}
+    return word in {"required", "require", "yes", "true", "1", "on", "mandatory"}
+
+
+def _options(value) -> tuple[str, ...]:
+    """``fieldoptions``: "New,Existing" (the standard), or a list."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return tuple(o for o in (_plain(str(i)) for i in items) if o)
+
+
+def _custom_field(custom: dict) -> RemoteField | None:
+    custom = {str(k).lower(): v for k, v in custom.items()}
+    name = _plain(custom.get("fieldname") or custom.get("customname") or custom.get("name"))
+    if not name:
+        return None
+    kind = str(custom.get("fieldtype") or "text").strip().lower()
+    return RemoteField(
+        name=name[:100],
+        type=kind if kind in CUSTOM_FIELD_TYPES else "text",
+        options=_options(custom.get("fieldoptions")),
+        required=_flag_required(custom.get("required", "required")),
+        description=_plain(custom.get("description"))[:200],
+    )
+
+
+def _quantity_number(value) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _quantity(upper: dict) -> QuantityRule:
+    options = tuple(
+        n for n in (_quantity_number(o) for o in str(upper.get("QNTOPTIONS") or "").split(",")) if n
+    )
+    minimum, maximum = _quantity_number(upper.get("MINQNT")), _quantity_number(upper.get("MAXQNT"))
+    enabled = _flag_required(upper.get("QNT")) or bool(options or minimum or maximum)
+    return QuantityRule(enabled=enabled, minimum=minimum, maximum=maximum, options=options)
 
 
 def _remote_service(service: dict, key: str, group: str) -> RemoteService | None:
@@ -674,27 +809,32 @@ def _remote_service(service: dict, key: str, group: str) -> RemoteService | None
     if remote_id in (None, ""):
         return None
     price, _ = parse_money(upper.get("CREDIT") or upper.get("PRICE"))
-    required = ["IMEI"] if str(upper.get("SERVICETYPE", "IMEI")).upper() != "SERVER" else []
+    service_type = str(upper.get("SERVICETYPE") or "IMEI").strip().upper()
+    dhru = ["IMEI"] if service_type != "SERVER" else []
+    customs: list[RemoteField] = []
     for name, value in service.items():
         flag = re.sub(r"^(requires?[._ ]?)", "", str(name), flags=re.IGNORECASE).lower()
         if flag == str(name).lower():
             continue  # not a Requires.* key
         if flag in REQUIRES_FIELDS and _flag_required(value):
             field = REQUIRES_FIELDS[flag]
-            if field not in required:
-                required.append(field)
+            if field not in dhru:
+                dhru.append(field)
         elif flag == "custom":
-            for custom in value if isinstance(value, list) else [value]:
-                if isinstance(custom, dict):
-                    custom = {str(k).lower(): v for k, v in custom.items()}
-                    custom_name = custom.get("fieldname") or custom.get("customname")
-                    if custom_name and _flag_required(custom.get("required", "required")):
-                        required.append(str(custom_name))
+            for custom in value if isinstance(value, list) else _items(value):
+                custom = custom[1] if isinstance(custom, tuple) else custom
+                remote_field = _custom_field(custom) if isinstance(custom, dict) else None
+                if remote_field is not None and remote_field.name not in {c.name for c in customs}:
+                    customs.append(remote_field)
     return RemoteService(
         remote_id=str(remote_id),
         name=_plain(upper.get("SERVICENAME") or upper.get("NAME") or remote_id),
         price=price if price is not None else Decimal("0"),
         group=_plain(group),
         delivery_time=_plain(upper.get("TIME") or ""),
-        required_fields=tuple(required),
+        required_fields=tuple(dhru + [c.name for c in customs if c.required]),
+        dhru_fields=tuple(dhru),
+        custom_fields=tuple(customs),
+        quantity=_quantity(upper),
+        service_type=service_type,
     )

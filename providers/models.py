@@ -20,8 +20,9 @@ class ProviderConnection(models.Model):
         SANDBOX = "sandbox", "Sandbox lab (no network)"
 
     class Encoding(models.TextChoices):
-        XML = "xml", "XML <PARAMETERS>"
-        BASE64_JSON = "base64_json", "base64 of JSON"
+        # DHRU's v6.1 standard server reads base64 of JSON only; some older servers read XML.
+        BASE64_JSON = "base64_json", "base64 of JSON (the DHRU v6.1 standard)"
+        XML = "xml", "XML <PARAMETERS> (older servers)"
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.CASCADE, related_name="provider_connections"
@@ -44,7 +45,23 @@ class ProviderConnection(models.Model):
     api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
     api_key_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     parameter_encoding = models.CharField(
-        max_length=12, choices=Encoding.choices, default=Encoding.XML
+        max_length=12,
+        choices=Encoding.choices,
+        default=Encoding.BASE64_JSON,
+        help_text="How the order's parameters are sent. The action \"Check connection and "
+        'balance" shows the API version the supplier reports.',
+    )
+    bulk_actions = models.BooleanField(
+        default=False,
+        help_text="The supplier offers placeimeiorderbulk and getimeiorderbulk (DHRU Fusion 3.1 "
+        "and the v6.1 standard do): the lines of a bulk order go in one call, and sent orders "
+        "are polled together",
+    )
+    api_version = models.CharField(
+        max_length=20,
+        blank=True,
+        editable=False,
+        help_text="The apiversion the supplier reported at the last check",
     )
     timeout_seconds = models.PositiveIntegerField(
         default=20, validators=[MinValueValidator(1), MaxValueValidator(120)]
@@ -92,6 +109,13 @@ class ServiceRoute(models.Model):
     cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     priority = models.PositiveIntegerField(default=100, help_text="Lower is tried first")
     is_active = models.BooleanField(default=True)
+    quantity_rules = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The supplier's quantity rules (QNT, MINQNT, MAXQNT, QNTOPTIONS) at the last "
+        "import",
+    )
 
     class Meta:
         ordering = ["priority", "pk"]

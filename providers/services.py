@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.services import notification_queue, notification_queue_admins
 from catalog.models import Service
+from catalog.services import service_fields_from_supplier
 
 from .base import AccountInfo, RemoteService
 from .models import ProviderConnection, ServiceRoute
@@ -31,13 +32,18 @@ class RouteImportReport:
     unchanged: list[ServiceRoute] = field(default_factory=list)
     unmatched: list[RemoteService] = field(default_factory=list)
     remote_count: int = 0
+    # Order fields the supplier asks for that our services did not have: "service: field".
+    fields_added: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.remote_count} remote services: {len(self.created)} routes created, "
             f"{len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.unmatched)} not matched to a service of ours"
         )
+        if self.fields_added:
+            text += f"; {len(self.fields_added)} order fields added"
+        return text
 
 
 def _mapped_service(value, services: dict[int, Service], by_slug: dict[str, Service]):
@@ -54,8 +60,10 @@ def routes_import_from_supplier(
     """Read the supplier's service list and make a route for each remote service that matches a
     service of the connection's storefront: by ``service_map`` (remote id → Service, service pk
     or slug) where given, else by exact name. Existing routes get the remote name and cost
-    refreshed; nothing is created for unmatched remote services. Raises ProviderError when the
-    list cannot be read (nothing is written then)."""
+    refreshed; nothing is created for unmatched remote services. Each matched service gets the
+    order fields the supplier asks for (its ``Requires.*`` flags and ``Requires.Custom`` fields),
+    so orders routed there carry them, and the route keeps the supplier's quantity rules. Raises
+    ProviderError when the list cannot be read (nothing is written then)."""
     remote_services = provider_for(connection).list_services()
     ours = list(Service.objects.filter(storefront_id=connection.storefront_id))
     by_pk = {s.pk: s for s in ours}
@@ -82,6 +90,7 @@ def routes_import_from_supplier(
             for service in matches:
                 route = existing.get((service.pk, remote.remote_id))
                 name, cost = remote.name[:200], Decimal(remote.price).quantize(Decimal("0.01"))
+                quantity = remote.quantity.as_dict()
                 if route is None:
                     route = ServiceRoute.objects.create(
                         service=service,
@@ -89,15 +98,35 @@ def routes_import_from_supplier(
                         remote_service_id=remote.remote_id,
                         remote_name=name,
                         cost=cost,
+                        quantity_rules=quantity,
                     )
                     existing[(service.pk, remote.remote_id)] = route
                     report.created.append(route)
-                elif route.remote_name != name or route.cost != cost:
-                    route.remote_name, route.cost = name, cost
-                    route.save(update_fields=["remote_name", "cost"])
+                elif (route.remote_name, route.cost, route.quantity_rules) != (
+                    name,
+                    cost,
+                    quantity,
+                ):
+                    route.remote_name, route.cost, route.quantity_rules = name, cost, quantity
+                    route.save(update_fields=["remote_name", "cost", "quantity_rules"])
                     report.updated.append(route)
                 else:
                     report.unchanged.append(route)
+                added = service_fields_from_supplier(
+                    service=service,
+                    dhru_fields=list(remote.dhru_fields),
+                    custom_fields=[
+                        {
+                            "name": f.name,
+                            "type": f.type,
+                            "options": list(f.options),
+                            "required": f.required,
+                            "description": f.description,
+                        }
+                        for f in remote.custom_fields
+                    ],
+                )
+                report.fields_added += [f"{service.name}: {name}" for name in added]
     return report
 
 
@@ -134,8 +163,11 @@ def connection_balance_check(*, connection: ProviderConnection) -> BalanceCheck:
     info = provider_for(connection).account_balance()
     connection.last_balance = Decimal(info.credit).quantize(Decimal("0.01"))
     connection.last_balance_at = timezone.now()
+    connection.api_version = info.api_version
     ProviderConnection.objects.filter(pk=connection.pk).update(
-        last_balance=connection.last_balance, last_balance_at=connection.last_balance_at
+        last_balance=connection.last_balance,
+        last_balance_at=connection.last_balance_at,
+        api_version=connection.api_version,
     )
     below = connection.last_balance < connection.low_balance_alert
     alerted = False

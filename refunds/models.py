@@ -1,7 +1,8 @@
 """Refund requests: money a customer asks back, and the steps staff take to decide and pay it.
 
-A request is for a payment (money back where it came from, IS-6/DS-17/DS-18) or for an order (its
-price back as credits, IS-3/DS-9). Money moves once, at approval (see ``services.py``); every step
+A request is for a payment (money back where it came from, IS-6/DS-17/DS-18), for an order (its
+price back as credits, IS-3/DS-9), or for a delivered order whose dispute staff accepted (its price
+back as credits, IS-9/DS-13; asked and approved at once by the disputes app). Money moves once, at approval (see ``services.py``); every step
 is a ``RefundEvent`` row.
 """
 
@@ -48,6 +49,7 @@ class RefundRequest(models.Model):
     class For(models.TextChoices):
         PAYMENT = "payment", "A payment"
         ORDER = "order", "An order"
+        DISPUTE = "dispute", "An order, after a dispute"
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
@@ -128,7 +130,7 @@ class RefundRequest(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(
                 condition=(Q(target="payment", payment__isnull=False, order__isnull=True))
-                | (Q(target="order", order__isnull=False, payment__isnull=True)),
+                | (Q(target__in=["order", "dispute"], order__isnull=False, payment__isnull=True)),
                 name="refund_for_one_thing",
             ),
             # An order is refunded at most once, whoever asks: one live request per order.

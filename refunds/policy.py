@@ -101,10 +101,11 @@ def refund_due_at(*, storefront: Storefront, asked_at: dt.datetime) -> dt.dateti
 def destinations_for(*, storefront: Storefront, target: str) -> list[str]:
     """What the storefront allows for this kind of request (IS-6, DS-17, DS-18).
 
-    An order's price goes back to the balance it was paid from (DS-9: "refunded in credits"),
-    whatever the storefront's payment-refund destinations are.
+    An order's price goes back to the balance it was paid from (DS-9: "refunded in credits"; a
+    won dispute likewise, IS-9/DS-13), whatever the storefront's payment-refund destinations are:
+    from there the customer may ask a payment back to the card (IS-6).
     """
-    if target == "order":
+    if target in ("order", "dispute"):
         return [Destination.CREDITS]
     allowed = []
     if storefront.refund_to_original_payment:

@@ -33,7 +33,7 @@ from billing.models import LedgerEntry, Payment
 from billing.services import money_amount, wallet_credit, wallet_debit, wallet_get_or_create
 from orders.models import Order
 from orders.selectors import order_is_overdue
-from orders.services import order_refund_on_request
+from orders.services import order_refund_after_dispute, order_refund_on_request
 from storefronts.models import Storefront
 
 from . import policy
@@ -194,6 +194,52 @@ def refund_request_order_create(
         ) from exc
     _event(request, actor=opened_by or user, note=request.reason)
     _notify(request, kind="requested", subject="we received your refund request")
+    return request
+
+
+@transaction.atomic
+def refund_request_dispute_pay(
+    *, order: Order, actor: User, reason: str = "", now: dt.datetime | None = None
+) -> RefundRequest:
+    """IS-9 / DS-13: staff accepted a dispute on a delivered order; its price goes back to the
+    balance. The request is opened, approved and paid in this one transaction (the disputes app
+    calls it inside its own), so money moves once: the order's refund key, the one live request
+    per order and the order's compare-and-set each stop a second payment. The dispute's e-mail
+    tells the customer; this request sends none of its own."""
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+    if order.status not in (Order.Status.COMPLETED, Order.Status.SHIPPED):
+        raise RefundStateError(
+            f"Only a delivered order is refunded after a dispute; this one is "
+            f"{order.get_status_display().lower()}."
+        )
+    try:
+        with transaction.atomic():
+            request = RefundRequest.objects.create(
+                storefront_id=order.storefront_id,
+                user=order.user,
+                target=RefundRequest.For.DISPUTE,
+                order=order,
+                amount=order.price,
+                currency=order.currency,
+                destination=Destination.CREDITS,
+                reason=reason.strip()[:4000],
+                due_at=now,
+                opened_by=actor,
+            )
+    except IntegrityError as exc:
+        raise RefundNotAllowed(
+            "A refund of this order is already being handled.", status=409, code="conflict"
+        ) from exc
+    _event(request, actor=actor, note=request.reason)
+    order_refund_after_dispute(order=order, actor=actor, memo=f"Refund request {request.pk}.")
+    request.status = Status.APPROVED
+    request.decided_by, request.decided_at = actor, now
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    _event(request, actor=actor, note="Dispute accepted")
+    request.status, request.closed_at = Status.PAID, now
+    request.save(update_fields=["status", "closed_at"])
+    _event(request, actor=actor, note=f"{request.amount} {request.currency} added to the balance")
     return request
 
 

@@ -119,8 +119,13 @@ class StorefrontAdmin(StorefrontScopedAdmin):
             "Disputes",
             {
                 "fields": (
-                    "dispute_window_days",
-                    "evidence_min_video_height",
+                    ("dispute_window_days", "dispute_transit_days"),
+                    "dispute_evidence_requirements",
+                    (
+                        "evidence_min_video_height",
+                        "evidence_min_duration_seconds",
+                        "evidence_max_upload_mb",
+                    ),
                     "dispute_first_response_hours",
                     "dispute_resolution_business_days",
                 )

@@ -58,6 +58,27 @@ def validate_country_list(value: str) -> None:
             raise ValidationError(f"{code!r} is not a two-letter country code (e.g. ES,MX)")
 
 
+# IS-9 and DS-13 together: what a dispute video must show (each storefront keeps its own list).
+DEFAULT_EVIDENCE_REQUIREMENTS = "\n".join(
+    [
+        "One continuous, unedited video",
+        "The whole device in view and in focus",
+        "Good light",
+        "The IMEI shown on screen by dialling *#06#",
+        "Every step of the instructions shown",
+        "The code typed on camera",
+    ]
+)
+
+
+def validate_requirement_lines(value: str) -> None:
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    if not lines:
+        raise ValidationError("List at least one evidence requirement, one per line")
+    if len(lines) > 20 or any(len(line) > 200 for line in lines):
+        raise ValidationError("At most 20 requirements of up to 200 characters each")
+
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1f6feb")
 
 
@@ -157,6 +178,28 @@ class Storefront(models.Model):
     evidence_min_video_height = models.PositiveIntegerField(
         default=720, validators=[MinValueValidator(144), MaxValueValidator(4320)], help_text="IS-9"
     )
+    dispute_transit_days = models.PositiveIntegerField(
+        default=5,
+        validators=[MaxValueValidator(60)],
+        help_text="IS-9: a shipped cable unlock the customer has not confirmed as delivered counts "
+        "as received this many days after shipping (the dispute window starts then)",
+    )
+    dispute_evidence_requirements = models.TextField(
+        default=DEFAULT_EVIDENCE_REQUIREMENTS,
+        validators=[validate_requirement_lines],
+        help_text="IS-9 / DS-13: what the terms ask of a dispute video, one per line; the customer "
+        "ticks each one when opening a dispute",
+    )
+    evidence_min_duration_seconds = models.PositiveIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="IS-9: the shortest dispute video accepted",
+    )
+    evidence_max_upload_mb = models.PositiveIntegerField(
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(2048)],
+        help_text="The largest dispute video accepted, in MB (refused without being read whole)",
+    )
     dispute_first_response_hours = models.PositiveIntegerField(
         default=24, validators=[MinValueValidator(1), MaxValueValidator(720)], help_text="IS-11"
     )
@@ -253,6 +296,13 @@ class Storefront(models.Model):
         if self.holiday_country:
             text += f", public holidays in {self.holiday_country} excluded"
         return text
+
+    @property
+    def evidence_requirements(self) -> list[str]:
+        """IS-9 / DS-13: the lines of ``dispute_evidence_requirements``."""
+        return [
+            line.strip() for line in self.dispute_evidence_requirements.splitlines() if line.strip()
+        ]
 
     @property
     def allowed_bank_countries(self) -> list[str]:

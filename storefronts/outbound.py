@@ -208,10 +208,12 @@ def outbound_post(
     stream: bool = False,
     verify: bool | str = True,
     allow_loopback: bool | None = None,
+    method: str = "POST",
 ) -> requests.Response:
     """POST to ``url`` under the policy above. ``host_header`` names the site when the URL's host
     is an address serving several (it then is also the TLS name). ``verify`` is a CA bundle path
-    for a private CA, else True. Redirects are not followed."""
+    for a private CA, else True. Redirects are not followed. ``method="GET"`` reads instead
+    (a supplier's JSON API, e.g. its dispute requirements), under the same policy."""
     target = outbound_resolve(url, allow_loopback=allow_loopback)
     parts = urlsplit(url.strip())
     host_header = (host_header or "").strip()
@@ -232,7 +234,8 @@ def outbound_post(
     session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
     session.mount(f"{target.scheme}://", _PinnedAdapter(tls_name))
     try:
-        response = session.post(
+        response = session.request(
+            method,
             pinned,
             data=data,
             headers={**(headers or {}), "Host": host_value},

@@ -76,7 +76,10 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.REFUSED,
         Status.REFUNDED,
     },
-    Status.COMPLETED: {Status.SHIPPED},
+    # IS-9 / DS-13: a delivered result the device does not accept, disputed and won, is
+    # refunded (the disputes app calls ``order_refund_after_dispute``).
+    Status.COMPLETED: {Status.SHIPPED, Status.DISPUTE_REFUNDED},
+    Status.SHIPPED: {Status.DISPUTE_REFUNDED},
 }
 CABLE_ONLY = {Status.AWAITING_DEVICE, Status.DEVICE_RECEIVED, Status.SHIPPED}
 
@@ -169,6 +172,17 @@ def order_refund_on_request(*, order: Order, actor: User | None, memo: str) -> O
         actor=actor,
         message=f"Refunded on request: the order was late. {memo}".strip(),
         reason="Late: refunded on request.",
+    )
+
+
+def order_refund_after_dispute(*, order: Order, actor: User | None, memo: str) -> Order:
+    """IS-9 / DS-13: a delivered order whose dispute staff accepted gets its price back to the
+    balance, with the key every refund of the order uses (at most once, whoever asks)."""
+    return _order_close_refunded(
+        order=order,
+        to=Status.DISPUTE_REFUNDED,
+        actor=actor,
+        message=f"Refunded after your dispute: the price is back in your balance. {memo}".strip(),
     )
 
 
@@ -314,6 +328,43 @@ def order_complete(
     service_delivery_average_update(service_id=order.service_id)
     order_completed_notify(order=order)
     return order
+
+
+@transaction.atomic
+def order_delivery_confirm(*, order: Order, user: User) -> Order:
+    """The customer says a shipped cable unlock's phone came back: the dispute window (IS-9)
+    counts from now instead of from shipping plus the storefront's transit allowance."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.user_id != user.pk:
+        raise OrderError("Not your order.", status=404, code="not_found")
+    if order.status != Status.SHIPPED:
+        raise OrderError("Only a phone that was shipped back can be confirmed as delivered.")
+    if order.delivery_confirmed_at is not None:
+        return order  # confirmed already: the first confirmation counts
+    Order.objects.filter(pk=order.pk).update(delivery_confirmed_at=timezone.now())
+    return _order_noted(order, "You confirmed the phone arrived.", user)
+
+
+@transaction.atomic
+def order_result_correct(*, order: Order, code: str, actor: User, note: str = "") -> Order:
+    """A dispute accepted with a corrected code or instructions (IS-9 / DS-13): the order's
+    result is replaced; the earlier one stays in the timeline for staff."""
+    code = (code or "").strip()
+    if not code:
+        raise OrderError("Write the corrected code or instructions.")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (Status.COMPLETED, Status.SHIPPED):
+        raise OrderError("Only a delivered order's result can be corrected.")
+    Order.objects.filter(pk=order.pk).update(result_code=code, updated_at=timezone.now())
+    message = "The shop corrected your result after your dispute."
+    if note.strip():
+        message = f"{message} {note.strip()}"
+    return _order_noted(order, message[:300], actor)
+
+
+def order_timeline_note(*, order: Order, message: str, actor: User | None = None) -> Order:
+    """A line on the order's timeline without a status change (e.g. a dispute's steps)."""
+    return _order_noted(order, message[:300], actor)
 
 
 def order_ship(*, order: Order, tracking_number: str, actor: User) -> Order:

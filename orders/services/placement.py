@@ -326,6 +326,19 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
     placed = [x.order for x in lines if x.outcome == "placed" and x.order.batch == batch]
     if placed:
         order_bulk_confirmation_notify(orders=placed)
+        queued = [o for o in placed if o.status == Status.QUEUED]
+        if len(queued) > 1:  # the lines go together (one upstream call where offered)
+            transaction.on_commit(partial(_batch_dispatch_schedule, [o.pk for o in queued]))
         for order in placed:
-            transaction.on_commit(partial(_dispatch_schedule, order))
+            if order not in queued or len(queued) == 1:
+                transaction.on_commit(partial(_dispatch_schedule, order))
     return BulkReport(lines)
+
+
+def _batch_dispatch_schedule(order_ids: list[int]) -> None:
+    from .. import tasks  # tasks import this package
+
+    try:
+        tasks.orders_dispatch_batch.apply_async((order_ids,), retry=False)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail paid orders
+        log.warning("could not schedule bulk orders %s; the beat sweep will catch them", order_ids)

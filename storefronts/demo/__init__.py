@@ -35,6 +35,20 @@ DEMO_STOREFRONTS = [
             "bank_transfer_countries": "",
             "dispute_window_days": 3,
             "evidence_min_video_height": 720,
+            "evidence_min_duration_seconds": 2,
+            "evidence_max_upload_mb": 200,
+            "dispute_transit_days": 5,
+            # IS-9, in the order the retail terms list them.
+            "dispute_evidence_requirements": "\n".join(
+                [
+                    "One continuous video, at least 720p",
+                    "The whole device in view and in focus",
+                    "Good light",
+                    "The IMEI or serial number shown by dialling *#06#",
+                    "Every step done as instructed, on camera",
+                    "The code typed on camera",
+                ]
+            ),
             "dispute_first_response_hours": 24,
             "dispute_resolution_business_days": 30,
             "completion_overrun_business_days": 10,
@@ -86,6 +100,18 @@ DEMO_STOREFRONTS = [
             ),
             "dispute_window_days": 3,
             "evidence_min_video_height": 720,
+            "evidence_min_duration_seconds": 2,
+            "evidence_max_upload_mb": 200,
+            "dispute_transit_days": 5,
+            # DS-13: an unedited video showing the IMEI (*#06#) and the code being typed.
+            "dispute_evidence_requirements": "\n".join(
+                [
+                    "One unedited video",
+                    "The IMEI shown on screen by dialling *#06#",
+                    "The code typed on camera, following the instructions",
+                    "The whole device in view, in focus and in good light",
+                ]
+            ),
             "dispute_first_response_hours": 24,
             "dispute_resolution_business_days": 30,
             "completion_overrun_business_days": None,

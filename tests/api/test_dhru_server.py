@@ -109,7 +109,8 @@ def test_imeiservicelist_grouped_by_brand_with_customer_prices(
     assert groups["Samsung"]["GROUPNAME"] == "Samsung"
     assert groups["Samsung"]["SERVICES"][str(samsung.pk)]["Requires.Mobile"] == "Required"
     custom = groups["Phone checks"]["SERVICES"][str(check.pk)]["Requires.Custom"]
-    assert custom[0]["fieldname"] == "icloud_email" and custom[0]["required"] == "on"
+    # As the v6.1 standard lists custom fields: "required" 1 or 0 (issue 12).
+    assert custom[0]["fieldname"] == "icloud_email" and custom[0]["required"] == 1
 
 
 def test_service_list_is_per_storefront(retail_client, retail_key, unlock_retail, unlock_reseller):
@@ -250,7 +251,9 @@ def test_getimeiorder_statuses(
     order_reject(order=rejected, reason="Code not found in the database.")
     item = status(rejected)
     assert (item["STATUS"], item["CODE"]) == (3, "Code not found in the database.")
-    assert "returned" in item["COMMENTS"]
+    # Issue 12: no ledger memo and no price in a reply a reseller passes on to its customer.
+    assert item["COMMENTS"] == "Rejected (refunded)"
+    assert f"{rejected.price:.2f}" not in item["CODE"] + item["COMMENTS"]
 
     check = place(check_retail, VALID_IMEIS[2])
     order_complete(
@@ -295,7 +298,8 @@ def test_placeimeiorderbulk_keyed_reply(
     else:
         params = as_b64json(requests)
     body = dhru_call(retail_client, EMAIL, retail_key, "placeimeiorderbulk", params)
-    assert set(body) == {"a1", "a2", "a3", "a4"}
+    # Keyed by the request's keys, with apiversion beside them, as the v6.1 standard answers.
+    assert set(body) == {"a1", "a2", "a3", "a4", "apiversion"}
     assert body["a1"]["SUCCESS"][0]["MESSAGE"] == "Order received"
     assert "exactly 15 digits" in body["a2"]["ERROR"][0]["MESSAGE"]
     assert "Unknown service" in body["a3"]["ERROR"][0]["MESSAGE"]

@@ -153,6 +153,9 @@ def test_openapi_schema(retail_client, retail):
         "/orders",
         "/orders/{id}",
         "/webhook",
+        "/disputes",
+        "/disputes/{id}",
+        "/disputes/{id}/messages",
     }
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     # Every $ref resolves.

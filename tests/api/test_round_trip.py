@@ -15,7 +15,7 @@ from providers.dhru import DhruClient
 from providers.models import ProviderConnection, ServiceRoute
 from tests.billing.conftest import paid_topup
 from tests.factories import UserFactory, demo_storefront
-from tests.orders.conftest import service_make
+from tests.orders.conftest import place, service_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,3 +95,58 @@ def test_a_wrong_key_is_a_fault(upstream):
     client.api_key = "not-the-key"
     with pytest.raises(ProviderFault):
         client.account_balance()
+
+
+def test_a_rejection_upstream_reaches_the_customer_as_its_reason_never_a_price(
+    upstream, reseller, funded_reseller
+):
+    """Issue 12: the customer of a shop that buys from us sees why the order was rejected ("No
+    code found for this IMEI", from our supplier), not our ledger memo with our price."""
+    type(reseller).objects.filter(pk=reseller.pk).update(cancellation_window_minutes=0)
+    reseller.refresh_from_db()
+    shop_service = service_make(reseller, "imei_unlock", "15.00", name="Motorola unlock")
+    supplier = ProviderConnection.objects.create(
+        storefront=reseller,
+        name="Retail demo (DHRU API)",
+        kind="dhru",
+        base_url=upstream["url"] + "/",
+        host_header="imeiserver.localhost",
+        username="reseller@example.com",
+        api_key=upstream["key"],
+        timeout_seconds=10,
+    )
+    ServiceRoute.objects.create(
+        service=shop_service, connection=supplier, remote_service_id=str(upstream["service"].pk)
+    )
+    order = place(funded_reseller, shop_service, imei="356938035000000")  # sandbox: no code
+    assert order_dispatch(order_id=order.pk) == "submitted"
+    order.refresh_from_db()
+    theirs = Order.objects.get(pk=int(order.provider_ref))  # the order at our supplier
+    assert order_dispatch(order_id=theirs.pk) == "submitted"
+    assert order_poll(order_id=theirs.pk) == "rejected"
+
+    assert order_poll(order_id=order.pk) == "rejected"
+    order.refresh_from_db()
+    assert order.status == Order.Status.REJECTED
+    assert order.rejection_reason == "No code found for this IMEI"
+    shown = " ".join([order.rejection_reason, *order.events.values_list("message", flat=True)])
+    assert "8.00" not in shown and "returned" not in shown
+
+
+def test_bulk_lines_are_placed_once_and_each_found_by_its_key(upstream):
+    """Our client keys a bulk call by its attempt keys with an Idempotency-Key header; our
+    endpoint then takes each key as that line's idempotency key: a retried call places nothing
+    more, and after a timeout each line is found by its own key."""
+    client = client_for(upstream, "base64_json")
+    requests = [
+        OrderRequest(remote_service_id=str(upstream["service"].pk), imei=imei, reference=key)
+        for imei, key in (("356938035643809", "o1-a1"), ("490154203237518", "o2-a1"))
+    ]
+    placed = client.place_bulk(requests)
+    assert set(placed) == {"o1-a1", "o2-a1"}
+    assert all(isinstance(p, Submitted) for p in placed.values())
+    assert client.place_bulk(requests) == placed  # retried: the same orders, charged once
+    assert Order.objects.count() == 2
+    assert client.lookup("o2-a1") == placed["o2-a1"]
+    refs = [p.ref for p in placed.values()]
+    assert client.poll_bulk(refs) == {ref: Pending("new") for ref in refs}

@@ -1,11 +1,11 @@
-"""Signed order-status webhooks: one delivery per status change, HMAC-signed, retried with backoff
-and delivered once; scoped to the account and its storefront; the account page and the JSON API."""
+"""Signed order-status webhooks: one delivery per status change, signed by the Standard Webhooks
+convention (verified here with the ``standardwebhooks`` package, as a reseller would), retried with
+backoff and delivered once; scoped to the account and its storefront; the account page and the
+JSON API."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -15,6 +15,7 @@ import pytest
 import requests
 import time_machine
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api import tasks, webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
@@ -26,7 +27,6 @@ from api.webhooks import (
     webhook_delivery_send,
     webhook_endpoint_remove,
     webhook_endpoint_set,
-    webhook_signature_verify,
     webhook_url_clean,
 )
 from orders.services import order_complete, order_reject
@@ -92,22 +92,41 @@ def receiver():
     server.httpd.server_close()
 
 
+def webhook_secret_other() -> str:
+    return webhooks._new_secret()
+
+
 def run_webhooks() -> list[str]:
     """What the beat task does, without Celery: enqueue, then send each due delivery."""
     webhook_deliveries_enqueue()
     return [webhook_delivery_send(delivery_id=pk) for pk in webhook_deliveries_due()]
 
 
+def verified(request: dict, secret: str, *, at: dt.datetime | None = None):
+    """The payload as a reseller's receiver gets it from the ``standardwebhooks`` package's own
+    ``Webhook.verify`` (the README's snippet), at ``at`` (default: now); None when it refuses."""
+
+    def verify():
+        try:
+            return Webhook(secret).verify(request["body"], request["headers"])
+        except WebhookVerificationError:
+            return None
+
+    if at is None:
+        return verify()
+    with time_machine.travel(at, tick=False):
+        return verify()
+
+
 def assert_signed(request: dict, secret: str) -> None:
-    """Recompute the signature as a receiver would (the docstring's recipe)."""
-    header = request["headers"]["X-Unlock-Signature"]
-    parts = dict(item.split("=", 1) for item in header.split(","))
-    signed = parts["t"].encode() + b"." + request["body"]
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(expected, parts["v1"])
-    assert abs(timezone.now().timestamp() - int(parts["t"])) < 300
-    assert request["headers"]["Content-Type"] == "application/json"
-    assert request["headers"]["X-Unlock-Event-Id"] == str(json.loads(request["body"])["event_id"])
+    """The Standard Webhooks headers, and a signature the standard library accepts."""
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    payload = verified(request, secret)
+    assert payload == json.loads(request["body"])
+    assert headers["webhook-id"] == f"evt_{payload['event_id']}"
+    assert abs(timezone.now().timestamp() - int(headers["webhook-timestamp"])) < 300
+    assert headers["webhook-signature"].startswith("v1,")
+    assert headers["content-type"] == "application/json"
 
 
 def test_one_signed_delivery_per_status_change(
@@ -125,16 +144,9 @@ def test_one_signed_delivery_per_status_change(
     for request in receiver.received:
         assert request["path"] == "/hooks/unlock"
         assert_signed(request, endpoint.secret)
-        assert webhook_signature_verify(
-            secret=endpoint.secret,
-            body=request["body"],
-            header=request["headers"]["X-Unlock-Signature"],
-        )
-        assert not webhook_signature_verify(
-            secret="whsec_wrong",
-            body=request["body"],
-            header=request["headers"]["X-Unlock-Signature"],
-        )
+        assert verified(request, webhook_secret_other()) is None
+        tampered = {**request, "body": request["body"].replace(b'"status"', b'"Status"')}
+        assert verified(tampered, endpoint.secret) is None
 
     by_order = {}
     for payload in receiver.payloads():
@@ -195,12 +207,11 @@ def test_a_500_is_retried_with_backoff_and_delivered_once(receiver, funded_retai
     assert [r["status"] for r in receiver.received] == [500, 200]
     first, second = receiver.received
     assert first["body"] == second["body"]  # the same event, signed again
-    assert webhook_signature_verify(
-        secret=endpoint.secret,
-        body=second["body"],
-        header=second["headers"]["X-Unlock-Signature"],
-        now=(T0 + dt.timedelta(seconds=41)).timestamp(),
-    )
+    assert verified(second, endpoint.secret, at=T0 + dt.timedelta(seconds=41))
+    # The same message id on every attempt: a receiver drops the repeat.
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
+    # Replayed an hour later, the library refuses the old timestamp.
+    assert verified(second, endpoint.secret, at=T0 + dt.timedelta(hours=1)) is None
     delivery.refresh_from_db()
     assert delivery.status == "delivered" and delivery.attempts == 2 and delivery.last_error == ""
     endpoint.refresh_from_db()
@@ -304,12 +315,8 @@ def test_removed_endpoint_stops_and_a_new_one_starts_fresh(receiver, funded_reta
         assert run_webhooks() == ["delivered"]
     assert [p["order"]["status"] for p in receiver.payloads()] == ["completed"]
     sent = receiver.delivered[0]
-    assert webhook_signature_verify(
-        secret=second.secret,
-        body=sent["body"],
-        header=sent["headers"]["X-Unlock-Signature"],
-        now=(T0 + dt.timedelta(seconds=3)).timestamp(),
-    )
+    assert verified(sent, second.secret, at=T0 + dt.timedelta(seconds=3))
+    assert verified(sent, first.secret, at=T0 + dt.timedelta(seconds=3)) is None
 
 
 def test_failures_never_raise(receiver, funded_retail, unlock_retail, monkeypatch):

@@ -1,9 +1,10 @@
 """A DHRU Fusion supplier on a local port that keeps its orders, for the dispatch tests.
 
 It speaks enough of the protocol for ``providers.dhru.DhruClient``: ``placeimeiorder`` answers a
-REFERENCEID and remembers our ``REFERENCE``; ``getimeiorder`` by ``ID`` answers STATUS 4 with a
-code; ``getimeiorder`` by ``REFERENCE`` answers the order's REFERENCEID, or "not found". Parameters
-are read as XML or base64 of JSON. Modes make it misbehave:
+REFERENCEID and remembers our key (the ``Idempotency-Key`` header, which the recorded parameters
+show under that name); ``getimeiorder`` by ``ID`` answers STATUS 4 with a code; ``getimeiorder``
+with only the header answers the order's REFERENCEID, or "not found". Parameters are read as XML
+or base64 of JSON. Modes make it misbehave:
 
 * ``ok``: as above;
 * ``http500``: every call answers HTTP 500 with an HTML page (a provider fault);
@@ -24,6 +25,8 @@ import threading
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+KEY = "Idempotency-Key"
 
 
 def decode_parameters(value: str) -> dict:
@@ -59,7 +62,7 @@ class DhruUpstream:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                status, body = upstream.answer(form)
+                status, body = upstream.answer(form, self.headers.get("Idempotency-Key", ""))
                 if status is None:
                     return  # gave up on the client
                 data = body.encode()
@@ -106,9 +109,11 @@ class DhruUpstream:
 
     # --- the protocol ------------------------------------------------------------------------
 
-    def answer(self, form: dict) -> tuple[int | None, str]:
+    def answer(self, form: dict, key: str = "") -> tuple[int | None, str]:
         action = form.get("action", "")
         params = decode_parameters(form.get("parameters", ""))
+        if key:
+            params[KEY] = key
         with self.lock:
             self.requests.append((action, params))
         if self.mode == "http500":
@@ -129,8 +134,8 @@ class DhruUpstream:
             remote_id = str(9000 + len(self.placements) + 1)
             if self.mode != "hang_unrecorded":
                 self.placements.append({**params, "REFERENCEID": remote_id})
-                if params.get("REFERENCE"):
-                    self.by_reference[params["REFERENCE"]] = remote_id
+                if params.get(KEY):
+                    self.by_reference[params[KEY]] = remote_id
         self.arrived.set()
         if self.hold_first_placement and first:
             self.release.wait(timeout=120)
@@ -143,8 +148,8 @@ class DhruUpstream:
 
     def status(self, params: dict) -> dict:
         with self.lock:
-            if params.get("REFERENCE"):
-                remote_id = self.by_reference.get(params["REFERENCE"])
+            if params.get(KEY) and not params.get("ID"):
+                remote_id = self.by_reference.get(params[KEY])
                 if remote_id is None:
                     return {"ERROR": [{"MESSAGE": "Order not found"}]}
                 return {"SUCCESS": [{"REFERENCEID": remote_id, "STATUS": "1"}]}

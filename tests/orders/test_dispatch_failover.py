@@ -192,7 +192,8 @@ def test_a_timeout_is_looked_up_on_the_same_route_not_failed_over(order, upstrea
     assert order.provider_ref == upstream.placements[0]["REFERENCEID"]
     assert attempts(order) == [(first.pk, State.SUBMITTED)]
     assert len(upstream.actions("placeimeiorder")) == 1  # sent once
-    assert upstream.actions("getimeiorder") == [{"REFERENCE": f"o{order.pk}-a1"}]
+    # Looked up by our key, sent in the Idempotency-Key header (never as a DHRU REFERENCE).
+    assert upstream.actions("getimeiorder") == [{"Idempotency-Key": f"o{order.pk}-a1"}]
 
 
 def test_a_timed_out_order_the_supplier_lost_is_never_resent(order, upstream):

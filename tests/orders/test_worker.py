@@ -206,13 +206,13 @@ def test_a_worker_killed_mid_placement_leaves_one_order_upstream(
 
         order.refresh_from_db()
         (placed,) = upstream.placements  # exactly one placement upstream
-        assert placed["REFERENCE"] == attempt.key
+        assert placed["Idempotency-Key"] == attempt.key and "REFERENCE" not in placed
         assert order.route_id == route.pk and order.provider_ref == placed["REFERENCEID"]
         assert order.result_code == DhruUpstream.code_for(order.imei)
         assert list(order.attempts.values_list("key", "state")) == [
             (attempt.key, DispatchAttempt.State.SUBMITTED)
         ]
-        assert {"REFERENCE": attempt.key} in upstream.actions("getimeiorder")
+        assert {"Idempotency-Key": attempt.key} in upstream.actions("getimeiorder")
         assert OrderEvent.objects.filter(order=order, to_status=Status.COMPLETED).count() == 1
         assert LedgerEntry.objects.filter(reference=f"order:{order.pk}").count() == 1
         assert "'found upstream'" in workers.logs

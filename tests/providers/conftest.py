@@ -36,6 +36,7 @@ class DhruReplayServer:
     def __init__(self):
         self.replies: list[Reply] = []
         self.requests: list[dict] = []
+        self.headers: list[dict] = []  # each request's HTTP headers, names in lower case
         self.paths: list[str] = []
         replay = self
 
@@ -44,6 +45,7 @@ class DhruReplayServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode())
                 replay.requests.append({k: v[0] for k, v in form.items()})
+                replay.headers.append({k.lower(): v for k, v in self.headers.items()})
                 replay.paths.append(self.path)
                 reply = replay.replies.pop(0) if len(replay.replies) > 1 else replay.replies[0]
                 if reply.delay:

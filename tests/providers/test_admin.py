@@ -426,3 +426,37 @@ def test_the_reseller_host_shows_the_resellers_connections(reseller, theirs, lab
     client = staff_client(reseller, RESELLER_HOST, "catalog@doctorsim.test")
     listing = client.get(CONNECTIONS)
     assert "Their supplier" in listing.text and ">Lab<" not in listing.text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("base64_json", "orders are sent as base64 JSON with custom fields in customfield"),
+        ("xml", "A server of DHRU's v6.1 standard reads only base64 JSON: choose that encoding"),
+    ],
+)
+def test_the_check_says_the_api_version_and_the_encoding(manager, retail, encoding, said):
+    """Issue 12: the check reads the supplier's apiversion and says how orders will be sent."""
+    from tests.providers.dhru_standard import StandardServer
+
+    with StandardServer() as standard:
+        supplier = ProviderConnection.objects.create(
+            storefront=retail,
+            name="Standard supplier",
+            kind="dhru",
+            base_url=standard.base_url,
+            username="shop",
+            api_key="supplier-test-key-0001",
+            parameter_encoding=encoding,
+            low_balance_alert=Decimal("1"),
+        )
+        response = manager.post(
+            CONNECTIONS, {"action": "check_balance", "_selected_action": [supplier.pk]}
+        )
+    texts = messages_of(response)
+    assert ("info", f"Standard supplier: DHRU API version 6.1; {said}.") in [
+        (level, text if text.endswith(".") else text + ".") for level, text in texts
+    ] or any(said in text and "DHRU API version 6.1" in text for _, text in texts), texts
+    supplier.refresh_from_db()
+    assert supplier.api_version == "6.1"
+    assert ("success", "Standard supplier: balance 1000.00 USD.") in texts

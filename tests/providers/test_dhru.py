@@ -65,7 +65,7 @@ def test_endpoint(base_url, endpoint):
 def test_placement_sends_xml_parameters_with_custom_fields_as_base64_json(dhru_server):
     dhru_server.reply("placeimeiorder_success.json")
     outcome = client(dhru_server, "xml").place(
-        order(fields={"MODEL": "Galaxy S22", "network": "Vodafone UK", "icloud_email": "a&b@x.com"})
+        order(fields={"MODEL": "Galaxy S22", "NETWORK": "Vodafone UK", "icloud_email": "a&b@x.com"})
     )
     assert outcome == Submitted("872345")
     sent = dhru_server.last
@@ -75,8 +75,10 @@ def test_placement_sends_xml_parameters_with_custom_fields_as_base64_json(dhru_s
     assert sent["parameters"].startswith("<PARAMETERS><ID>2001</ID><IMEI>")
     params = decode_parameters(sent["parameters"])
     assert params["ID"] == "2001" and params["IMEI"] == IMEI
-    assert params["MODEL"] == "Galaxy S22" and params["NETWORK"] == "Vodafone UK"
-    assert params["REFERENCE"] == "o17-a1"
+    # Issue 12: DHRU Fusion's own keys, upper-cased in XML as DHRU's XML kit writes them.
+    assert params["MODELID"] == "Galaxy S22" and params["NETWORK"] == "Vodafone UK"
+    assert "REFERENCE" not in params  # our key is no DHRU field (issue 12)
+    assert dhru_server.headers[-1]["idempotency-key"] == "o17-a1"
     assert json.loads(base64.b64decode(params["CUSTOMFIELD"])) == {"icloud_email": "a&b@x.com"}
 
 
@@ -88,8 +90,9 @@ def test_placement_sends_base64_json_parameters(dhru_server):
     raw = dhru_server.last["parameters"]
     params = json.loads(base64.b64decode(raw))
     assert params["ID"] == "2001" and params["IMEI"] == IMEI and params["MEP"] == "MEP-22396-001"
-    assert params["REFERENCE"] == "o17-a1"
-    assert json.loads(base64.b64decode(params["CUSTOMFIELD"])) == {"colour": "blue"}
+    assert "REFERENCE" not in params
+    # Issue 12: lower-case "customfield", as DHRU's v6.1 standard server reads it.
+    assert json.loads(base64.b64decode(params["customfield"])) == {"colour": "blue"}
 
 
 def test_no_custom_field_and_no_reference_when_there_are_none(dhru_server):
@@ -97,6 +100,7 @@ def test_no_custom_field_and_no_reference_when_there_are_none(dhru_server):
     client(dhru_server).place(order(reference=""))
     params = decode_parameters(dhru_server.last["parameters"])
     assert set(params) == {"ID", "IMEI"}
+    assert "idempotency-key" not in dhru_server.headers[-1]
 
 
 def test_accountinfo_sends_no_parameters(dhru_server):
@@ -208,21 +212,33 @@ def test_bulk_placement_reads_replies_keyed_by_request_id(dhru_server):
         order(reference="o3-a1"),
         order(reference="o4-a1"),  # "Not enough credits": not placed, left out to fail over
     ]
+    requests[2] = order(reference="")  # a request without a key of ours: keyed by position
     answers = client(dhru_server, "xml").place_bulk(requests)
     assert answers == {
         "o1-a1": Submitted("9001"),
         "o2-a1": Rejected("Invalid IMEI"),
-        "o3-a1": Rejected("IMEI already in process"),
+        "": Rejected("IMEI already in process"),
     }
     sent = json.loads(base64.b64decode(dhru_server.last["parameters"]))  # bulk: always base64 JSON
     assert set(sent) == {"1", "2", "3", "4"}
     assert dhru_server.last["action"] == "placeimeiorderbulk"
-    assert sent["2"] == {"ID": "2001", "IMEI": "356938035643808", "REFERENCE": "o2-a1"}
+    assert sent["2"] == {"ID": "2001", "IMEI": "356938035643808"}  # no REFERENCE (issue 12)
+
+
+def test_bulk_placement_is_keyed_by_our_attempt_keys(dhru_server):
+    dhru_server.reply(
+        '{"o1-a1":{"SUCCESS":[{"REFERENCEID":"9001"}]},'
+        '"o2-a1":{"ERROR":[{"MESSAGE":"Invalid IMEI"}]},"apiversion":"6.1"}'
+    )
+    answers = client(dhru_server).place_bulk([order(reference="o1-a1"), order(reference="o2-a1")])
+    assert answers == {"o1-a1": Submitted("9001"), "o2-a1": Rejected("Invalid IMEI")}
+    sent = json.loads(base64.b64decode(dhru_server.last["parameters"]))
+    assert set(sent) == {"o1-a1", "o2-a1"}
 
 
 def test_bulk_placement_with_an_item_missing_is_an_unknown_outcome(dhru_server):
-    dhru_server.reply('{"1":{"SUCCESS":[{"REFERENCEID":"9001"}]}}')
-    with pytest.raises(ProviderTimeout, match="no answer for o2-a1"):
+    dhru_server.reply('{"o1-a1":{"SUCCESS":[{"REFERENCEID":"9001"}]}}')
+    with pytest.raises(ProviderTimeout, match="no answer for o2-a1$"):
         client(dhru_server).place_bulk([order(reference="o1-a1"), order(reference="o2-a1")])
 
 
@@ -246,14 +262,15 @@ def test_php_notice_before_the_json_is_skipped(dhru_server):
     assert client(dhru_server).place(order()) == Submitted("55501")
 
 
-# --- lookup by our reference ----------------------------------------------------------------
+# --- lookup by our key ----------------------------------------------------------------------
 
 
-def test_lookup_by_reference(dhru_server):
+def test_lookup_by_idempotency_key(dhru_server):
     dhru_server.reply("getimeiorder_by_reference.json")
     assert client(dhru_server).lookup("o17-a1") == Submitted("872345")
-    sent = decode_parameters(dhru_server.last["parameters"])
-    assert dhru_server.last["action"] == "getimeiorder" and sent == {"REFERENCE": "o17-a1"}
+    # Issue 12: the key goes in the Idempotency-Key header, never as a DHRU REFERENCE.
+    assert dhru_server.last["action"] == "getimeiorder" and "parameters" not in dhru_server.last
+    assert dhru_server.headers[-1]["idempotency-key"] == "o17-a1"
 
 
 def test_lookup_on_a_server_that_does_not_know_references_is_none(dhru_server):

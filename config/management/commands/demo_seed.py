@@ -12,6 +12,7 @@ from accounts.api_keys import api_key_authenticate, api_key_create
 from accounts.services import account_create_verified, terms_acceptance_record
 from billing.demo import demo_credit_seed, demo_packages_seed, demo_rates_load, demo_topup_seed
 from catalog.demo import demo_catalog_seed
+from disputes.demo import demo_disputable_order_seed
 from providers.demo import (
     DEMO_UPSTREAM_EMAIL,
     demo_dhru_upstream_seed,
@@ -55,6 +56,7 @@ class Command(BaseCommand):
                 )
                 if group is None:
                     demo_topup_seed(user)
+                    demo_disputable_order_seed(user)
             self.stdout.write(f"  {storefront.display_name}: {site_url(spec['host'])}")
         account_create_verified(
             storefront=None, email=DEMO_SUPERUSER, password=DEMO_PASSWORD, is_superuser=True

@@ -1,0 +1,129 @@
+"""The customer's dispute forms and the staff's decision forms.
+
+The forms check that something was given; the rules (the IS-9 window, every requirement ticked,
+the video itself) are the services' and ``evidence.py``'s, so the API and the pages share them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Outcome, RefusalReason
+
+
+class DisputeOpenForm(forms.Form):
+    problem = forms.ChoiceField(widget=forms.RadioSelect, label="What went wrong?")
+    description = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What did you do, and what happened?",
+        help_text="E.g. which steps you followed, what the phone showed when you typed the code.",
+    )
+    attestations = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        label="My video shows",
+        error_messages={"required": "Tick each thing your video shows."},
+    )
+    video = forms.FileField(
+        label="Your video",
+        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/webm,video/quicktime"}),
+        error_messages={"required": "Upload the video of the code being entered."},
+    )
+
+    def __init__(self, *args, problems, requirements, max_mb: int, min_height: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].choices = problems
+        if len(problems) == 1:
+            self.fields["problem"].initial = problems[0][0]
+        self.fields["attestations"].choices = [(text, text) for text in requirements]
+        self.fields["video"].help_text = (
+            f"One continuous video, at least {min_height}p (the phone may be upright), "
+            f"up to {max_mb} MB. MP4 or WebM."
+        )
+        self.fields["video"].widget.attrs["data-max-bytes"] = str(max_mb * 1024 * 1024)
+
+
+class DisputeMessageForm(forms.Form):
+    body = forms.CharField(
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Your message"
+    )
+    attachment = forms.FileField(
+        required=False,
+        label="Add a video or a photo (optional)",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "video/mp4,video/webm,image/jpeg,image/png"}
+        ),
+    )
+
+
+# --- staff (the admin) -----------------------------------------------------------------------
+
+
+class StaffMessageForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Message to the customer"
+    )
+    ask_for_evidence = forms.BooleanField(
+        required=False,
+        label="Ask for more evidence (the resolution clock stops until the customer answers)",
+    )
+
+
+class RefundForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I watched the video: the code or the instructions were wrong (DS-13)", required=True
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the customer"
+    )
+
+
+class CorrectedCodeForm(forms.Form):
+    corrected_code = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Corrected code or instructions"
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the customer"
+    )
+
+
+class RefuseForm(forms.Form):
+    refusal_reason = forms.ChoiceField(
+        choices=[("", "— pick the policy reason —"), *RefusalReason.choices], label="Reason"
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the customer"
+    )
+
+
+class EntryMistakeForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What the video shows was entered wrongly (the customer is told)",
+    )
+
+
+class UpstreamForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="How and when it was raised"
+    )
+    reference = forms.CharField(required=False, max_length=100, label="Supplier's reference")
+
+
+class ForwardForm(forms.Form):
+    confirm = forms.BooleanField(
+        required=True,
+        label="I watched the video: it shows what the supplier's terms ask (their list is "
+        "attested with it)",
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note (optional)"
+    )
+
+
+OUTCOME_FORMS = {
+    Outcome.REFUNDED: RefundForm,
+    Outcome.CORRECTED: CorrectedCodeForm,
+    Outcome.REFUSED: RefuseForm,
+    Outcome.ENTRY_MISTAKE: EntryMistakeForm,
+}

@@ -1,0 +1,131 @@
+"""Reads shared by the dispute pages, the admin queue, the digest and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from orders.models import Order
+from storefronts.models import Storefront
+
+from . import policy
+from .models import Dispute, Evidence
+
+DISPUTE_GROUP = "Dispute admin"
+AVERAGE_DAYS = 30  # IS-11: "average first response 24 hours", over the last 30 days
+
+
+def disputes_of(*, storefront: Storefront, user: User) -> QuerySet[Dispute]:
+    return (
+        Dispute.objects.filter(storefront=storefront, user=user)
+        .select_related("order")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def dispute_of(*, storefront: Storefront, user: User, dispute_id: int) -> Dispute | None:
+    """The customer's own dispute at this storefront, else None (a 404)."""
+    return (
+        Dispute.objects.filter(storefront=storefront, user=user, pk=dispute_id)
+        .select_related("order", "order__service", "storefront", "refund_request")
+        .prefetch_related("evidence", "messages__evidence", "messages__author", "events")
+        .first()
+    )
+
+
+def evidence_for_viewer(
+    *, storefront: Storefront, user: User, dispute_id: int, evidence_id: int
+) -> Evidence | None:
+    """IS-9: evidence is shown only to the customer whose dispute it is and to the storefront's
+    staff who may see disputes (the "Dispute admin" and "Support" groups). Anybody else — another
+    customer, another storefront's staff, an anonymous visitor — gets None (a 404)."""
+    if not user.is_authenticated:
+        return None
+    found = Evidence.objects.filter(
+        pk=evidence_id, dispute_id=dispute_id, storefront=storefront
+    ).select_related("dispute")
+    item = found.first()
+    if item is None:
+        return None
+    if item.dispute.user_id == user.pk:
+        return item
+    staff_here = user.is_superuser or (
+        user.is_active and user.is_staff and user.storefront_id == storefront.pk
+    )
+    if staff_here and user.has_perm("disputes.view_dispute"):
+        return item
+    return None
+
+
+def order_dispute_panel(*, order: Order, user: User, now: dt.datetime | None = None) -> dict:
+    """What the order page shows about disputes: the latest dispute, and whether (and until
+    when) a new one can be opened (IS-9)."""
+    now = now or timezone.now()
+    latest = (
+        Dispute.objects.filter(order=order, user=user).order_by("-opened_at", "-pk").first()
+        if user.is_authenticated
+        else None
+    )
+    window = policy.dispute_window(order=order, now=now)
+    can_open = window.open and (latest is None or not latest.is_open)
+    return {"dispute": latest, "window": window, "can_open": can_open}
+
+
+def dispute_staff_emails(*, storefront: Storefront) -> list[str]:
+    """Who hears about disputes: the storefront's "Dispute admin" staff, else its support
+    address."""
+    staff = User.objects.filter(
+        storefront=storefront, is_active=True, is_staff=True, groups__name=DISPUTE_GROUP
+    ).values_list("email", flat=True)
+    emails = set(staff)
+    if not emails and storefront.support_email:
+        emails.add(storefront.support_email)
+    return sorted(emails)
+
+
+def disputes_due_by(*, storefront: Storefront, moment: dt.datetime) -> QuerySet[Dispute]:
+    """Disputes waiting for us whose next due time (IS-11) is at or before ``moment``."""
+    return (
+        Dispute.objects.filter(
+            storefront=storefront, status=Dispute.Status.OPEN, next_due_at__lte=moment
+        )
+        .select_related("order", "user")
+        .order_by("next_due_at", "pk")
+    )
+
+
+def first_response_average(
+    *, storefront: Storefront | None, now: dt.datetime | None = None
+) -> dt.timedelta | None:
+    """IS-11: the average time to the first response of the disputes opened in the last 30 days
+    that have one (None when there are none)."""
+    now = now or timezone.now()
+    qs = Dispute.objects.filter(
+        opened_at__gte=now - dt.timedelta(days=AVERAGE_DAYS), first_responded_at__isnull=False
+    )
+    if storefront is not None:
+        qs = qs.filter(storefront=storefront)
+    took = ExpressionWrapper(F("first_responded_at") - F("opened_at"), output_field=DurationField())
+    return qs.aggregate(avg=Avg(took))["avg"]
+
+
+def dispute_counts(*, storefront: Storefront | None, now: dt.datetime | None = None) -> dict:
+    """Counts for the queue's header: by status, and how many are overdue (IS-11)."""
+    now = now or timezone.now()
+    qs = Dispute.objects.all()
+    if storefront is not None:
+        qs = qs.filter(storefront=storefront)
+    return qs.aggregate(
+        open=Count("pk", filter=Q(status=Dispute.Status.OPEN)),
+        awaiting_customer=Count("pk", filter=Q(status=Dispute.Status.AWAITING_CUSTOMER)),
+        resolved=Count("pk", filter=Q(status=Dispute.Status.RESOLVED)),
+        overdue=Count("pk", filter=overdue_condition(now)),
+    )
+
+
+def overdue_condition(now: dt.datetime | None = None) -> Q:
+    """IS-11: waiting for us past the first response or the resolution due time."""
+    return Q(status=Dispute.Status.OPEN, next_due_at__lt=now or timezone.now())

@@ -404,25 +404,33 @@ def openapi_schema(*, server_url: str) -> dict:
                 "post": {
                     "summary": "An order of yours changed status",
                     "description": (
-                        "POSTed to your webhook URL. `X-Unlock-Signature: t=<unix time>,v1=<hex>`"
-                        ": `<hex>` is the HMAC-SHA256, keyed with your webhook's secret, of "
-                        '`"<t>.<raw body>"`. Compare in constant time and refuse an old `t`. '
-                        "Delivery is at least once: ignore an `X-Unlock-Event-Id` you have "
-                        "handled. Answer 2xx within 10 s; otherwise it is sent again after about "
-                        "30 s, 2 min, 10 min, 1 h, 3 h, 6 h and 12 h, then given up."
+                        "POSTed to your webhook URL, signed by the Standard Webhooks convention "
+                        "(https://www.standardwebhooks.com/): verify `webhook-id`, "
+                        "`webhook-timestamp` and `webhook-signature` with your webhook's secret "
+                        "(`whsec_…`) using any Standard Webhooks library, e.g. Python's "
+                        "`standardwebhooks.Webhook(secret).verify(body, headers)`. Delivery is "
+                        "at least once: ignore a `webhook-id` you have handled. Answer 2xx within "
+                        "10 s; otherwise it is sent again after about 30 s, 2 min, 10 min, 1 h, "
+                        "3 h, 6 h and 12 h, then given up."
                     ),
                     "parameters": [
                         {
-                            "name": "X-Unlock-Signature",
+                            "name": "webhook-id",
                             "in": "header",
                             "required": True,
-                            "schema": {"type": "string", "example": "t=1767225600,v1=5f2b…"},
+                            "schema": {"type": "string", "example": "msg_2Lh9…"},
                         },
                         {
-                            "name": "X-Unlock-Event-Id",
+                            "name": "webhook-timestamp",
                             "in": "header",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "example": "1767225600"},
+                        },
+                        {
+                            "name": "webhook-signature",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "example": "v1,K5oZfzN95Z9UVu1E…"},
                         },
                     ],
                     "requestBody": {

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 import time_machine
+from django.test import RequestFactory
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -141,6 +142,14 @@ def test_one_signed_delivery_per_status_change(
 
     assert run_webhooks() == ["delivered"] * 4
     assert len(receiver.received) == 4
+    # The README's receiver: a Django view verifying request.body with request.headers.
+    sent = receiver.received[0]
+    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in sent["headers"].items()}
+    view_request = RequestFactory().post(
+        "/hooks/unlock", data=sent["body"], content_type="application/json", **meta
+    )
+    event = Webhook(endpoint.secret).verify(view_request.body, view_request.headers)
+    assert event["event"] == "order.status_changed"
     for request in receiver.received:
         assert request["path"] == "/hooks/unlock"
         assert_signed(request, endpoint.secret)
@@ -573,7 +582,9 @@ def test_openapi_documents_the_webhook(retail_client, retail):
     schema = retail_client.get("/api/v1/openapi.json").json()
     assert set(schema["paths"]["/webhook"]) == {"get", "put", "delete"}
     event = schema["webhooks"]["orderStatusChanged"]["post"]
-    assert "X-Unlock-Signature" in event["description"]
+    assert "Standard Webhooks" in event["description"]
+    headers = {p["name"] for p in event["parameters"]}
+    assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
     assert event["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "WebhookEvent"
     )

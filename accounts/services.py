@@ -360,3 +360,46 @@ def notification_queue_admins(
         )
         for email in addresses
     ]
+
+
+def staff_due_digest_send(
+    *,
+    kind: str,
+    due_for,
+    recipients_for,
+    template: str,
+    subject_for,
+    extra_for=None,
+    now=None,
+) -> int:
+    """E-mail each storefront's staff the work due by the end of their day, or late.
+
+    Refunds (IS-7, DS-16) and disputes (IS-11) both send one: ``due_for(storefront, moment)``
+    gives the rows, ``recipients_for(storefront)`` the addresses, ``subject_for(storefront, n)``
+    the subject; ``extra_for(storefront)`` adds to the template's context. Returns how many
+    storefronts were told.
+    """
+    from django.template.loader import render_to_string
+
+    now = now or timezone.now()
+    told = 0
+    for storefront in Storefront.objects.filter(is_active=True):
+        end_of_day = storefront.calendar.local(now).replace(hour=23, minute=59, second=59)
+        due = list(due_for(storefront, end_of_day))
+        recipients = recipients_for(storefront)
+        if not due or not recipients:
+            continue
+        context = {"storefront": storefront, "due": due, "now": now}
+        if extra_for is not None:
+            context.update(extra_for(storefront))
+        body = render_to_string(template, context)
+        for email in recipients:
+            notification_queue(
+                storefront=storefront,
+                to=email,
+                kind=kind,
+                subject=subject_for(storefront, len(due)),
+                body=body,
+            )
+        told += 1
+    return told

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from refunds.models import RefusalReason as RefundRefusal
+
 
 class Problem(models.TextChoices):
     """What went wrong, in the customer's words (the form offers the ones for the order's kind)."""
@@ -30,22 +32,30 @@ class Outcome(models.TextChoices):
     ENTRY_MISTAKE = "entry_mistake", "The video shows an entry mistake"
 
 
-class RefusalReason(models.TextChoices):
-    """IS-10 and DS-14: why a dispute is refused. None of them moves money."""
-
-    WRONG_IMEI = "wrong_imei", "Wrong IMEI or serial number given (IS-10, DS-14)"
-    OTHER_PROVIDER = "other_provider", "Unlocked elsewhere or through another provider (IS-10)"
-    ATTEMPTS_EXHAUSTED = "attempts_exhausted", "No code-entry attempts left (IS-10, DS-14)"
-    UNRELATED_LOCK = "unrelated_lock", "Another lock, not the one ordered (IS-10)"
-    WRONG_SERVICE = "wrong_service", "Wrong service selected (IS-10)"
-    INSTRUCTIONS_IGNORED = "instructions_ignored", "Instructions not followed (IS-10)"
-    BLACKLISTED = "blacklisted", "IMEI blocked for loss, theft or unpaid bill (DS-14)"
-    ALREADY_UNLOCKED = "already_unlocked", "The phone was already unlocked (DS-14)"
-    WRONG_DETAILS = "wrong_details", "Wrong make, model, network or e-mail given (DS-14)"
-    EVIDENCE_INSUFFICIENT = (
-        "evidence_insufficient",
-        "The video does not show what the terms ask (IS-9, DS-13)",
-    )
+# IS-10 and DS-14: why a dispute is refused. The same policy reasons refund requests refuse with,
+# taken from one list (``refunds.models.RefusalReason``) so the two apps never word them apart.
+DISPUTE_REFUSALS = [
+    RefundRefusal.WRONG_IMEI,
+    RefundRefusal.OTHER_PROVIDER,
+    RefundRefusal.ATTEMPTS_EXHAUSTED,
+    RefundRefusal.UNRELATED_LOCK,
+    RefundRefusal.WRONG_SERVICE,
+    RefundRefusal.INSTRUCTIONS_IGNORED,
+    RefundRefusal.BLACKLISTED,
+    RefundRefusal.ALREADY_UNLOCKED,
+    RefundRefusal.WRONG_DETAILS,
+]
+RefusalReason = models.TextChoices(
+    "RefusalReason",
+    [
+        *((r.name, (r.value, r.label)) for r in DISPUTE_REFUSALS),
+        # A dispute's own reason: the video is not the evidence the terms ask for.
+        (
+            "EVIDENCE_INSUFFICIENT",
+            ("evidence_insufficient", "The video does not show what the terms ask (IS-9, DS-13)"),
+        ),
+    ],
+)
 
 
 class Dispute(models.Model):

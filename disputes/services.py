@@ -528,32 +528,18 @@ def dispute_upstream_forward(*, dispute_id: int, actor: User, note: str = "") ->
 
 def disputes_due_digest_send(*, now: dt.datetime | None = None) -> int:
     """E-mail each storefront's dispute staff the disputes due by the end of their day, or late."""
+    from accounts.services import staff_due_digest_send
+
     from .selectors import dispute_staff_emails, disputes_due_by
 
-    now = now or timezone.now()
-    sent = 0
-    for storefront in Storefront.objects.filter(is_active=True):
-        end_of_day = storefront.calendar.local(now).replace(hour=23, minute=59, second=59)
-        due = list(disputes_due_by(storefront=storefront, moment=end_of_day))
-        recipients = dispute_staff_emails(storefront=storefront)
-        if not due or not recipients:
-            continue
-        body = render_to_string(
-            "disputes/email/due_digest.txt",
-            {
-                "storefront": storefront,
-                "due": due,
-                "now": now,
-                "queue_url": storefront_url(storefront, "/admin/disputes/dispute/"),
-            },
-        )
-        for email in recipients:
-            notification_queue(
-                storefront=storefront,
-                to=email,
-                kind="disputes_due_digest",
-                subject=f"[{storefront.display_name}] {len(due)} dispute(s) due today",
-                body=body,
-            )
-        sent += 1
-    return sent
+    return staff_due_digest_send(
+        kind="disputes_due_digest",
+        due_for=lambda storefront, moment: disputes_due_by(storefront=storefront, moment=moment),
+        recipients_for=lambda storefront: dispute_staff_emails(storefront=storefront),
+        template="disputes/email/due_digest.txt",
+        subject_for=lambda storefront, n: f"[{storefront.display_name}] {n} dispute(s) due today",
+        extra_for=lambda storefront: {
+            "queue_url": storefront_url(storefront, "/admin/disputes/dispute/")
+        },
+        now=now,
+    )

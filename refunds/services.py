@@ -627,30 +627,21 @@ def _request_for_stripe_refund(*, storefront: Storefront, refund: dict) -> Refun
 
 
 def refunds_due_digest_send(*, now: dt.datetime | None = None) -> int:
-    """E-mail each storefront's support staff the open requests due today or overdue."""
+    """E-mail each storefront's support staff the open requests due today or overdue (IS-7)."""
+    from accounts.services import staff_due_digest_send
+
     from .selectors import refund_requests_due_by, support_staff_emails
 
-    now = now or timezone.now()
-    sent = 0
-    for storefront in Storefront.objects.filter(is_active=True):
-        end_of_day = storefront.calendar.local(now).replace(hour=23, minute=59, second=59)
-        due = list(refund_requests_due_by(storefront=storefront, moment=end_of_day))
-        recipients = support_staff_emails(storefront=storefront)
-        if not due or not recipients:
-            continue
-        body = render_to_string(
-            "refunds/email/due_digest.txt", {"storefront": storefront, "due": due, "now": now}
-        )
-        for email in recipients:
-            notification_queue(
-                storefront=storefront,
-                to=email,
-                kind="refunds_due_digest",
-                subject=f"{storefront.display_name}: {len(due)} refund request(s) due",
-                body=body,
-            )
-        sent += 1
-    return sent
+    return staff_due_digest_send(
+        kind="refunds_due_digest",
+        due_for=lambda storefront, moment: refund_requests_due_by(
+            storefront=storefront, moment=moment
+        ),
+        recipients_for=lambda storefront: support_staff_emails(storefront=storefront),
+        template="refunds/email/due_digest.txt",
+        subject_for=lambda storefront, n: f"{storefront.display_name}: {n} refund request(s) due",
+        now=now,
+    )
 
 
 def refund_amount_text(value: Decimal, currency: str) -> str:

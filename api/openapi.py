@@ -192,6 +192,33 @@ def openapi_schema(*, server_url: str) -> dict:
                     },
                 }
             },
+            "/orders/{id}/cancel": {
+                "post": {
+                    "summary": "Cancel one of your orders inside its cancellation window (DS-11)",
+                    "description": (
+                        "The full price goes back to your balance. Once the window has closed "
+                        "(`cancel_until`) the order is being processed and cannot be cancelled."
+                    ),
+                    "operationId": "cancelOrder",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "properties": {"order": _ref("Order")}},
+                            "The cancelled order",
+                        ),
+                        "401": ERRORS["401"],
+                        "404": ERRORS["404"],
+                        "409": _json(_ref("Error"), "The cancellation window has closed"),
+                    },
+                }
+            },
             "/webhook": {
                 "get": {
                     "summary": "Your order-status webhook, its secret and its last deliveries",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/balance", v1.balance, name="api_v1_balance"),
     path("api/v1/orders", v1.orders, name="api_v1_orders"),
     path("api/v1/orders/<str:pk>", v1.order_detail, name="api_v1_order"),
+    path("api/v1/orders/<str:pk>/cancel", v1.order_cancel, name="api_v1_order_cancel"),
     path("api/v1/webhook", v1.webhook, name="api_v1_webhook"),
     path("api/v1/disputes", v1.disputes, name="api_v1_disputes"),
     path("api/v1/disputes/<str:pk>", v1.dispute_detail, name="api_v1_dispute"),

@@ -24,6 +24,7 @@ from disputes.evidence import evidence_upload_handlers
 from disputes.policy import evidence_max_bytes, evidence_requirements
 from disputes.selectors import dispute_of, disputes_of
 from disputes.services import dispute_message_post, dispute_open
+from orders.services import order_cancel as order_cancel_service
 from storefronts.client_ip import client_ip
 from storefronts.exceptions import UserError
 from storefronts.numbers import InvalidNumber, ascii_digits, parse_id
@@ -297,6 +298,21 @@ def order_detail(request, user, pk: str):
     if not found:
         raise ApiError(404, "not_found", "Order not found.")
     return JsonResponse({"order": services.order_json(found[0])})
+
+
+@api_view("POST")
+def order_cancel(request, user, pk: str):
+    """DS-11: cancel one of this key's orders inside its window (the full price back); a
+    buyer that is one of our storefronts cancels here after its staff rejected the order."""
+    try:
+        order_id = services.id_parse(pk, name="The order id")
+    except InvalidNumber:
+        order_id = None
+    found = services.orders_for(user=user, ids=[order_id]) if order_id else []
+    if not found:
+        raise ApiError(404, "not_found", "Order not found.")
+    order = order_cancel_service(order=found[0], user=user)  # CancellationWindowClosed: 409
+    return JsonResponse({"order": services.order_json(order)})
 
 
 @api_view("GET", "PUT", "DELETE")

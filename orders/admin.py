@@ -673,6 +673,10 @@ class OrderAdmin(StorefrontScopedAdmin):
             else:
                 done += 1
                 messages.success(request, f"Order {order.number}: {staff_action.done}.")
+                if staff_action.name in ("reject", "refuse"):
+                    upstream = services.order_staff_closed_upstream(order_id=order.pk)
+                    if upstream:
+                        messages.warning(request, f"Order {order.number}: {upstream}")
         return done
 
     def _action_page(self, request, staff_action, orders, form, *, bulk: bool):

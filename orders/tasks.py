@@ -81,3 +81,10 @@ def orders_dispatch_sweep() -> int:
     for order_id in lost:
         order_dispatch.delay(order_id)
     return len(lost)
+
+
+@shared_task
+def order_upstream_cancel(order_id: int) -> str:
+    """After a staff reject or refuse: cancel the order at a supplier that is one of our
+    storefronts (its JSON API); the outcome is noted on the order."""
+    return services.order_upstream_cancel(order_id=order_id)

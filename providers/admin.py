@@ -65,6 +65,7 @@ class ProviderConnectionForm(forms.ModelForm):
             "username",
             "parameter_encoding",
             "bulk_actions",
+            "storefront_api",
             "timeout_seconds",
             "sandbox_delay_seconds",
             "low_balance_alert",
@@ -145,6 +146,7 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                     "forget_api_key",
                     ("parameter_encoding", "api_version"),
                     "bulk_actions",
+                    "storefront_api",
                     "timeout_seconds",
                 )
             },

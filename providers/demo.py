@@ -81,6 +81,7 @@ def demo_dhru_upstream_seed(
             "username": DEMO_UPSTREAM_EMAIL,
             "parameter_encoding": ProviderConnection.Encoding.BASE64_JSON,
             "bulk_actions": True,  # our /api/index.php offers both bulk actions
+            "storefront_api": True,  # and /api/v1/ takes the same key (a cancel, a dispute)
             "timeout_seconds": 20,
             "priority": 10,
         },

@@ -57,6 +57,13 @@ class ProviderConnection(models.Model):
         "and the v6.1 standard do): the lines of a bulk order go in one call, and sent orders "
         "are polled together",
     )
+    storefront_api = models.BooleanField(
+        "supplier is an unlock storefront (JSON API available)",
+        default=False,
+        help_text="The supplier is an unlock storefront like ours (the JSON API /api/v1/ answers "
+        "with the same key): an order staff reject or refuse here is cancelled there too, "
+        "inside its window",
+    )
     api_version = models.CharField(
         max_length=20,
         blank=True,

@@ -47,6 +47,7 @@ from .placement import (
     order_place_bulk,
 )
 from .quotes import QUOTE_SALT, Quote, quote_create, quote_price_to_charge, quote_read
+from .upstream import order_staff_closed_upstream, order_upstream_cancel
 
 __all__ = [
     "AVERAGE_SAMPLE",
@@ -75,7 +76,9 @@ __all__ = [
     "order_reject",
     "order_result_correct",
     "order_ship",
+    "order_staff_closed_upstream",
     "order_supplier_rejected",
+    "order_upstream_cancel",
     "order_timeline_note",
     "order_transition",
     "orders_release_due",

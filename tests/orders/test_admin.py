@@ -623,3 +623,41 @@ def test_service_refuses_a_held_order_in_process(support, customer, cable):
     order = order_hold(order=order, reason="stolen phone?", actor=support.staff)
     order = order_refuse(order=order, reason="Suspected fraud.", actor=support.staff)
     assert order.status == S.REFUSED
+
+
+# --- staff actions that reach the supplier (issue 12) ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reject_or_refuse_of_a_sent_order_says_the_supplier_still_has_it(
+    support, customer, unlock, monkeypatch
+):
+    """Our refund does not reach a DHRU supplier: staff are told which one has the order and
+    under which reference (not the customer, whose timeline never names our supplier)."""
+    from orders import tasks
+    from providers.models import ProviderConnection, ServiceRoute
+
+    monkeypatch.setattr(
+        tasks.order_upstream_cancel, "apply_async", lambda *a, **kw: pytest.fail("not ours")
+    )
+    supplier = ProviderConnection.objects.create(
+        storefront=unlock.storefront, name="GSM Hub", kind="dhru", base_url="https://gsm.example/"
+    )
+    route = ServiceRoute.objects.create(service=unlock, connection=supplier, remote_service_id="7")
+    sent = _place(customer, unlock, "t1", imei=IMEIS[0])
+    never_sent = _place(customer, unlock, "t2", imei=IMEIS[1])
+    Order.objects.filter(pk=sent.pk).update(route=route, provider_ref="88123")
+
+    done = _act(support, sent, "reject", {"reason_choice": "No code exists for this request."})
+    said = (
+        "The supplier GSM Hub still has it (their reference 88123): ask them to cancel it, or "
+        "they may still charge for it."
+    )
+    assert ("warning", f"Order {sent.number}: {said}") in _messages(done)
+    sent.refresh_from_db()
+    assert sent.status == S.REJECTED and sent.dispatch_note == said
+    assert "GSM Hub" not in " ".join(sent.events.values_list("message", flat=True))
+
+    refused = _act(support, never_sent, "refuse", {"reason_choice": "Suspected fraud."})
+    assert [level for level, _m in _messages(refused)] == ["success"]
+    assert _balance(customer) == Decimal("100.00")

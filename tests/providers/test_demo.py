@@ -34,6 +34,7 @@ def test_the_demo_key_is_stored_encrypted_and_kept_on_a_second_seed(retail, rese
     assert demo_upstream_key(storefront=retail, upstream_storefront=reseller) == ""
     connection = seed(retail, reseller, key)
     assert connection.api_key_last4 == "abcd" and connection.api_key_set_at is not None
+    assert connection.storefront_api  # staff rejections are cancelled there over /api/v1
     with db.cursor() as cursor:
         cursor.execute(
             "SELECT api_key FROM providers_providerconnection WHERE id = %s", [connection.pk]

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from django.core.files.storage import storages
 
 from providers.models import ProviderConnection
-from storefronts.outbound import OutboundError, outbound_failure, outbound_post
+from providers.storefront_api import (
+    StorefrontApiUnavailable,
+    storefront_api_call,
+    storefront_api_error,
+)
+from storefronts.outbound import OutboundError, outbound_failure
 
 from .exceptions import DisputeError
 
@@ -39,41 +44,24 @@ class Forwarded:
     status: str
 
 
-def _api_url(connection: ProviderConnection, path: str) -> str:
-    base = (connection.base_url or "").strip()
-    if not base:
-        raise UpstreamError("This supplier connection has no address.")
-    return f"{base.rstrip('/')}/api/v1/{path}"
-
-
-def _headers(connection: ProviderConnection, **extra) -> dict:
-    if not connection.api_key:
-        raise UpstreamError("No API key is stored for this supplier.")
-    return {"Authorization": f"Bearer {connection.api_key}", "Accept": "application/json", **extra}
-
-
 def _call(connection: ProviderConnection, path: str, **kwargs) -> dict:
     try:
-        response = outbound_post(
-            _api_url(connection, path),
-            timeout=TIMEOUT,
-            host_header=connection.host_header,
-            **kwargs,
-        )
+        response = storefront_api_call(connection, path, timeout=TIMEOUT, **kwargs)
+    except StorefrontApiUnavailable as exc:
+        raise UpstreamError(str(exc)) from exc
     except OutboundError as exc:
         raise UpstreamError(f"The supplier could not be reached: {exc}") from exc
     except Exception as exc:  # network errors from requests
         raise UpstreamError(f"The supplier could not be reached: {outbound_failure(exc)}") from exc
-    try:
-        body = response.json()
-    except (ValueError, json.JSONDecodeError):
-        body = {}
     if not 200 <= response.status_code < 300:
-        error = body.get("error") if isinstance(body, dict) else None
-        message = error.get("message") if isinstance(error, dict) else ""
+        message = storefront_api_error(response)
         raise UpstreamError(
             f"The supplier refused it ({response.status_code}): {message or 'no reason given'}"
         )
+    try:
+        body = response.json()
+    except (ValueError, json.JSONDecodeError):
+        body = None
     if not isinstance(body, dict):
         raise UpstreamError("The supplier answered something that is not a JSON object.")
     return body
@@ -81,7 +69,7 @@ def _call(connection: ProviderConnection, path: str, **kwargs) -> dict:
 
 def supplier_requirements(connection: ProviderConnection) -> list[str]:
     """What the supplier's terms ask a dispute video to show (attested when forwarding)."""
-    body = _call(connection, "disputes", method="GET", headers=_headers(connection))
+    body = _call(connection, "disputes", method="GET")
     found = body.get("evidence_requirements")
     if not isinstance(found, list) or not all(isinstance(x, str) for x in found):
         raise UpstreamError("The supplier did not list its evidence requirements.")
@@ -124,13 +112,10 @@ def supplier_dispute_open(
         body.write(f"\r\n--{boundary}--\r\n".encode())
         length = body.tell()
         body.seek(0)
-        headers = _headers(
-            connection,
-            **{
-                "Content-Type": f"multipart/form-data; boundary={boundary}",
-                "Content-Length": str(length),
-            },
-        )
+        headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(length),
+        }
         reply = _call(connection, "disputes", data=body, headers=headers)
     dispute = reply.get("dispute")
     if not isinstance(dispute, dict) or not isinstance(dispute.get("id"), int):

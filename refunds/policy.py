@@ -110,19 +110,15 @@ def destinations_for(*, storefront: Storefront, target: str) -> list[str]:
     allowed = []
     if storefront.refund_to_original_payment:
         allowed.append(Destination.ORIGINAL_PAYMENT)
-    if storefront.refund_to_bank_transfer and bank_countries(storefront):
+    if storefront.refund_to_bank_transfer and storefront.allowed_bank_countries:
         allowed.append(Destination.BANK_TRANSFER)
     return allowed
-
-
-def bank_countries(storefront: Storefront) -> list[str]:
-    return [c.strip().upper() for c in storefront.bank_transfer_countries.split(",") if c.strip()]
 
 
 def bank_account_clean(*, storefront: Storefront, country: str, account: str) -> str:
     """DS-18: the account in its compact form, or ``RefundNotAllowed`` saying what is wrong."""
     country = (country or "").strip().upper()
-    allowed = bank_countries(storefront)
+    allowed = storefront.allowed_bank_countries
     if country not in allowed:
         raise RefundNotAllowed(
             f"Bank refunds go only to accounts in {', '.join(allowed) or 'no country'}."
@@ -139,7 +135,3 @@ def bank_account_clean(*, storefront: Storefront, country: str, account: str) ->
     if not number.startswith(country):
         raise RefundNotAllowed(f"The IBAN must be a {country} account.")
     return number
-
-
-def mask_account(account: str) -> str:
-    return f"…{account[-4:]}" if account else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -78,8 +78,6 @@ def orders_refundable(*, storefront: Storefront, user: User, now=None) -> QueryS
 
 
 def refund_request_counts(*, storefront: Storefront | None) -> dict[str, int]:
-    from django.db.models import Count
-
     qs = RefundRequest.objects.all()
     if storefront is not None:
         qs = qs.filter(storefront=storefront)

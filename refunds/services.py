@@ -35,6 +35,7 @@ from orders.models import Order
 from orders.selectors import order_is_overdue
 from orders.services import order_refund_after_dispute, order_refund_on_request
 from storefronts.models import Storefront
+from storefronts.numbers import parse_id_or_none
 
 from . import policy
 from .exceptions import RefundNotAllowed, RefundStateError
@@ -604,8 +605,6 @@ def refund_stripe_event_apply(*, storefront: Storefront, event: dict) -> str:
 
 
 def _request_for_stripe_refund(*, storefront: Storefront, refund: dict) -> RefundRequest | None:
-    from storefronts.numbers import parse_id_or_none
-
     qs = RefundRequest.objects.filter(
         storefront=storefront, destination=Destination.ORIGINAL_PAYMENT
     )
@@ -642,7 +641,3 @@ def refunds_due_digest_send(*, now: dt.datetime | None = None) -> int:
         subject_for=lambda storefront, n: f"{storefront.display_name}: {n} refund request(s) due",
         now=now,
     )
-
-
-def refund_amount_text(value: Decimal, currency: str) -> str:
-    return f"{value:.2f} {currency}"

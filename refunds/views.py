@@ -69,7 +69,7 @@ def refund_payment_new(request, payment_id):
         request.POST or None,
         initial={"amount": limit.money},
         destinations=destinations,
-        countries=policy.bank_countries(storefront),
+        countries=storefront.allowed_bank_countries,
     )
     status = 200
     if request.method == "POST":
@@ -154,7 +154,7 @@ def refund_detail(request, request_id):
             reroute = RerouteForm(
                 request.POST or None,
                 destinations=others,
-                countries=policy.bank_countries(request.storefront),
+                countries=request.storefront.allowed_bank_countries,
             )
             if request.method == "POST":
                 if reroute.is_valid():

@@ -11,14 +11,17 @@ Nothing here touches the local refund, which is already committed; a failure ups
 
 from __future__ import annotations
 
-import json
 import logging
-from urllib.parse import quote
 
 from django.db import transaction
 
+from providers.storefront_api import (
+    StorefrontApiUnavailable,
+    storefront_api_call,
+    storefront_api_error,
+)
 from storefronts.numbers import InvalidNumber, parse_id
-from storefronts.outbound import outbound_failure, outbound_post
+from storefronts.outbound import outbound_failure
 
 from ..models import Order, Status
 
@@ -79,16 +82,6 @@ def _cancel_schedule(order_id: int) -> None:
         )
 
 
-def _error_message(response) -> str:
-    try:
-        body = response.json()
-    except (ValueError, json.JSONDecodeError):
-        return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    message = error.get("message") if isinstance(error, dict) else ""
-    return str(message or "")[:120]
-
-
 def order_upstream_cancel(*, order_id: int) -> str:
     """Cancel a staff-closed order at a supplier that is one of our storefronts, through its JSON
     API, and note the outcome for staff: cancelled there, too late (its window closed), or why
@@ -109,17 +102,15 @@ def order_upstream_cancel(*, order_id: int) -> str:
         outcome = f"Not cancelled upstream: their reference {ref} is not an order id of their API."
         _note(order, outcome)
         return outcome
-    base = (connection.base_url or "").strip().rstrip("/")
-    url = f"{base}/api/v1/orders/{quote(str(remote_id))}/cancel"
-    headers = {"Authorization": f"Bearer {connection.api_key}", "Accept": "application/json"}
     try:
-        response = outbound_post(
-            url,
+        response = storefront_api_call(
+            connection,
+            f"orders/{remote_id}/cancel",
             data=b"",
-            headers=headers,
             timeout=(5, connection.timeout_seconds),
-            host_header=connection.host_header,
         )
+    except StorefrontApiUnavailable as exc:
+        outcome = f"Not cancelled upstream: {exc}"
     except Exception as exc:  # noqa: BLE001 - refused by our policy, or a network error
         outcome = (
             f"Not cancelled upstream: {connection.name} could not be reached "
@@ -138,7 +129,7 @@ def order_upstream_cancel(*, order_id: int) -> str:
                 "closed; ask them to reject it, or they may still charge for it."
             )
         else:
-            reason = _error_message(response) or "no reason given"
+            reason = storefront_api_error(response)[:120] or "no reason given"
             outcome = (
                 f"Not cancelled upstream: {connection.name} refused ({status}: {reason}) for "
                 f"their order {ref}."

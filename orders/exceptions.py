@@ -8,11 +8,15 @@ class OrderError(UserError):
 
 
 class QuoteInvalid(OrderError):
-    pass
+    status = 409
+    code = "conflict"
 
 
 class PriceChanged(OrderError):
     """The quote expired and the price is no longer the one shown (DS-7): ask again."""
+
+    status = 409
+    code = "price_changed"
 
     def __init__(self, old, new, currency):
         self.old, self.new = old, new

@@ -23,10 +23,6 @@ from . import selectors, services
 from .exceptions import (
     OrderError,
     OrderFieldsInvalid,
-    OrderLimitReached,
-    PriceChanged,
-    QuoteInvalid,
-    VerificationRequired,
 )
 from .forms import OrderFilterForm, OrderForm
 from .models import Order
@@ -46,18 +42,6 @@ def _service_or_404(request, service_id: int) -> Service:
     service.storefront = request.storefront  # already loaded by the middleware
     prefetch_related_objects([service], "custom_fields")  # read by the form and by placement
     return service
-
-
-def _status_for(exc: Exception) -> int:
-    if isinstance(exc, VerificationRequired):
-        return 403
-    if isinstance(exc, OrderLimitReached):
-        return 429
-    if isinstance(exc, (PriceChanged, QuoteInvalid)):
-        return 409
-    if isinstance(exc, InsufficientFunds):
-        return 402
-    return 400
 
 
 @login_required
@@ -103,7 +87,7 @@ def order_create(request, service_id: int, bulk: bool = False):
                 status = 400
             except (OrderError, InsufficientFunds) as exc:
                 form.add_error(None, str(exc))
-                status = _status_for(exc)
+                status = exc.status  # UserError: 402, 403, 409, 429 or 400
             else:
                 messages.success(
                     request,

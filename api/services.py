@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from decimal import Decimal
 
 from accounts.models import User
 from billing.display import format_balance_amount
@@ -17,7 +18,7 @@ from catalog.models import DHRU_FIELDS, Service
 from catalog.selectors import service_prices_for, services_browse
 from orders.fields import field_specs, imei_normalise
 from orders.models import Order, Status
-from orders.services import PlaceRequest, order_place, quote_create
+from orders.services import PlaceRequest, order_place
 from storefronts.numbers import InvalidNumber, parse_id
 
 from .dhru import DhruError, NotFound
@@ -166,7 +167,10 @@ def _service(user: User, raw_id: str) -> Service:
     raw_id = (raw_id or "").strip()
     if not raw_id:
         raise DhruError("Missing service ID.")
-    service_id = id_parse(raw_id, name="The service ID")
+    return _active_service(user, id_parse(raw_id, name="The service ID"))
+
+
+def _active_service(user: User, service_id: int) -> Service:
     service = (
         Service.objects.filter(storefront_id=user.storefront_id, is_active=True, pk=service_id)
         .select_related("storefront")
@@ -197,22 +201,58 @@ def order_values(service: Service, fields: dict) -> dict[str, str]:
     return values
 
 
-def form_token_for(reference: str) -> str:
-    reference = (reference or "").strip()
-    if not reference:
-        return f"{TOKEN_PREFIX}{uuid.uuid4().hex}"
+def _form_token(*, reference: str, idempotency_key: str) -> str:
+    """The order's form token: the ``Idempotency-Key`` header's, else the reference's (the same
+    reference over DHRU and the JSON API is the same order), else a fresh one."""
     if len(reference) > REFERENCE_MAX:
         raise DhruError(f"REFERENCE is too long: up to {REFERENCE_MAX} characters.")
-    return f"{TOKEN_PREFIX}{reference}"
+    if idempotency_key:
+        if len(idempotency_key) > IDEMPOTENCY_MAX:
+            raise DhruError(f"Idempotency-Key is too long: up to {IDEMPOTENCY_MAX} characters.")
+        return f"{IDEMPOTENCY_PREFIX}{idempotency_key}"
+    if reference:
+        return f"{TOKEN_PREFIX}{reference}"
+    return f"{TOKEN_PREFIX}{uuid.uuid4().hex}"
 
 
-def idempotency_token_for(key: str) -> str:
-    if len(key) > IDEMPOTENCY_MAX:
-        raise DhruError(f"Idempotency-Key is too long: up to {IDEMPOTENCY_MAX} characters.")
-    return f"{IDEMPOTENCY_PREFIX}{key}"
+def _order_place(
+    *,
+    user: User,
+    service: Service,
+    values: dict[str, str],
+    reference: str,
+    idempotency_key: str,
+    max_price: Decimal | None,
+    ip_address: str | None,
+    user_agent: str,
+) -> tuple[Order, bool]:
+    """Place one API order at the customer's price now; ``(order, created)``. A retry (the same
+    ``Idempotency-Key``, or else the same reference) answers with the first order and charges
+    once; the same key for another service or IMEI is a 409."""
+    reference = (reference or "").strip()
+    token = _form_token(reference=reference, idempotency_key=idempotency_key)
+    existing = Order.objects.filter(user=user, form_token=token).first()
+    if existing is not None:
+        same_imei = existing.imei == imei_normalise(values.get("IMEI", ""))
+        if existing.service_id != service.pk or not same_imei:
+            used = "Idempotency-Key" if idempotency_key else f"REFERENCE {reference}"
+            raise DhruError(
+                f"{used} was already used for another order.", status=409, code="conflict"
+            )
+        return existing, False
+    request = PlaceRequest(
+        service=service,
+        form_token=token,
+        max_price=max_price,
+        values=values,
+        customer_reference=reference,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    return order_place(user=user, request=request), True
 
 
-def order_place_api(
+def order_place_dhru(
     *,
     user: User,
     fields: dict,
@@ -220,39 +260,54 @@ def order_place_api(
     user_agent: str,
     idempotency_key: str = "",
 ) -> Order:
-    """Place one order from a DHRU request at the customer's current price. A retried request
-    answers with the order the first one made (and charges once): the same ``Idempotency-Key``
-    header, or else the same ``REFERENCE``."""
+    """Place one order from a DHRU request (its field names, ``CUSTOMFIELD``, ``REFERENCE``)."""
     service = _service(user, fields.get("ID", ""))
-    reference = fields.get("REFERENCE", "")
-    if idempotency_key:
-        if len(reference) > REFERENCE_MAX:
-            raise DhruError(f"REFERENCE is too long: up to {REFERENCE_MAX} characters.")
-        token = idempotency_token_for(idempotency_key)
-    else:
-        token = form_token_for(reference)
-    values = order_values(service, fields)
-    existing = Order.objects.filter(user=user, form_token=token).first()
-    if existing is not None:
-        same_imei = existing.imei == imei_normalise(values.get("IMEI", ""))
-        if existing.service_id != service.pk or not same_imei:
-            used = "Idempotency-Key" if idempotency_key else f"REFERENCE {reference}"
-            raise DhruError(
-                f"{used} was already used for another order.",
-                status=409,
-                code="conflict",
-            )
-        return existing
-    request = PlaceRequest(
+    order, _created = _order_place(
+        user=user,
         service=service,
-        quote_token=quote_create(user=user, service=service).token,
-        form_token=token,
-        values=values,
-        customer_reference=reference,
+        values=order_values(service, fields),
+        reference=fields.get("REFERENCE", ""),
+        idempotency_key=idempotency_key,
+        max_price=None,
         ip_address=ip_address,
         user_agent=user_agent,
     )
-    return order_place(user=user, request=request)
+    return order
+
+
+def order_place_json(
+    *,
+    user: User,
+    service_id: int,
+    imei: str | None,
+    fields: dict[str, str],
+    reference: str,
+    idempotency_key: str = "",
+    max_price: Decimal | None = None,
+    ip_address: str | None,
+    user_agent: str,
+) -> tuple[Order, bool]:
+    """Place one order from the JSON API: the service's fields by name (any case), the IMEI
+    apart; ``(order, created)``."""
+    service = _active_service(user, service_id)
+    given = {str(k).strip().lower(): v.strip() for k, v in fields.items()}
+    values = {}
+    for spec in field_specs(service):
+        value = given.get(spec.name.lower(), "")
+        if value:
+            values[spec.name] = value
+    if imei is not None:
+        values["IMEI"] = imei.strip()
+    return _order_place(
+        user=user,
+        service=service,
+        values=values,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        max_price=max_price,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
 
 
 # --- reading orders ----------------------------------------------------------------------------
@@ -362,16 +417,6 @@ def order_json(order: Order) -> dict:
         "completed_at": order.completed_at.isoformat() if order.completed_at else None,
         "cancel_until": order.cancel_until.isoformat() if order.cancel_until else None,
     }
-
-
-def orders_for(*, user: User, ids: list[int] | None = None, reference: str = "") -> list[Order]:
-    """This customer's orders by id (at most 100) or by reference, in one query."""
-    orders = Order.objects.filter(user=user, storefront_id=user.storefront_id)
-    if ids is not None:
-        return list(orders.filter(pk__in=ids[:100]).order_by("pk"))
-    if reference:
-        return list(orders.filter(customer_reference=reference).order_by("pk")[:100])
-    return list(orders.order_by("-placed_at", "-pk")[:50])
 
 
 def services_json(*, user: User) -> list[dict]:

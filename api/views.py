@@ -62,7 +62,7 @@ def _idempotency_key(request) -> str:
 
 
 def _place_one(request, user, fields: dict, idempotency_key: str = "") -> dict:
-    order = services.order_place_api(
+    order = services.order_place_dhru(
         user=user,
         fields=fields,
         ip_address=client_ip(request),

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "disputes.apps.DisputesConfig",
     "api",
     "config",
+    "ninja",  # its static Swagger UI files for /api/v1/docs (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -342,6 +343,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# The JSON API (/api/v1/): requests a minute per API key (0: no limit); over it, 429 + Retry-After.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Unlock storefront"
 # Staff must have TOTP before the admin opens; on in production, off for the demo by default.

@@ -26,6 +26,20 @@ class PriceChanged(OrderError):
         )
 
 
+class PriceAboveLimit(OrderError):
+    """An API order's ``max_price`` is below the price now: nothing is charged."""
+
+    status = 409
+    code = "price_above_limit"
+
+    def __init__(self, *, price, limit, currency):
+        self.price, self.limit = price, limit
+        super().__init__(
+            f"The price is now {price} {currency}, above your max_price of {limit}. "
+            "Nothing was charged."
+        )
+
+
 class TermsAcceptanceRequired(OrderError):
     status = 403
     code = "account_action_required"

@@ -3,7 +3,7 @@
 The demo chain's retail storefront buys from the reseller storefront; beside DHRU it can ask it to
 cancel an order (orders) or open a dispute (disputes). Both go through here: the connection's
 base URL and Host header, its stored key as the bearer, the outbound policy of
-``storefronts.outbound``, and the error message of our API's one error shape.
+``storefronts.outbound``, and the message of our API's errors (RFC 9457 problems).
 """
 
 from __future__ import annotations
@@ -47,11 +47,16 @@ def storefront_api_call(
 
 
 def storefront_api_error(response) -> str:
-    """The message of our API's error body (``{"error": {"message": …}}``), or ""."""
+    """The ``detail`` of our API's problem (RFC 9457), or the ``error.message`` an older
+    release of ours answers with, or ""."""
     try:
         body = response.json()
     except (ValueError, json.JSONDecodeError):
         return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    message = error.get("message") if isinstance(error, dict) else ""
+    if not isinstance(body, dict):
+        return ""
+    message = body.get("detail")
+    if not isinstance(message, str):
+        error = body.get("error")
+        message = error.get("message") if isinstance(error, dict) else ""
     return str(message or "")

@@ -7,8 +7,9 @@ templates carry no inline scripts, event handlers or style attributes, and the o
 Forms post to this site only, plus Stripe Checkout: the top-up form's answer is a redirect to
 ``checkout.stripe.com``, and browsers apply ``form-action`` to a form's redirects too.
 
-The Django admin (``/admin/``) keeps scripts to this site but allows inline styles: its
-widgets and our admin columns set ``style`` attributes.
+The Django admin (``/admin/``) and the API's docs page (``/api/v1/docs``, Swagger UI from our own
+static files) keep scripts to this site but allow inline styles: the admin's widgets, our admin
+columns and Swagger UI set ``style`` attributes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.urls import reverse
 
 HEADER = "Content-Security-Policy"
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
+API_DOCS_PATH = "/api/v1/docs"
 
 
 def policy(*, nonce: str, admin: bool = False) -> str:
@@ -49,9 +51,8 @@ class ContentSecurityPolicyMiddleware:
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
         if HEADER not in response:
-            response[HEADER] = policy(
-                nonce=request.csp_nonce, admin=request.path.startswith(self._admin_prefix())
-            )
+            inline_styles = request.path.startswith((self._admin_prefix(), API_DOCS_PATH))
+            response[HEADER] = policy(nonce=request.csp_nonce, admin=inline_styles)
         return response
 
     def _admin_prefix(self) -> str:

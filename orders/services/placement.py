@@ -36,7 +36,7 @@ from ..fields import imei_error, imei_normalise, order_fields_clean
 from ..models import OPEN_STATUSES, Order, OrderEvent, Status
 from ..selectors import orders_in_last_hour, terms_need_acceptance
 from .notifications import order_bulk_confirmation_notify, order_confirmation_notify
-from .quotes import Quote, quote_price_to_charge, quote_read
+from .quotes import Quote, quote_current, quote_price_to_charge, quote_read
 
 log = logging.getLogger(__name__)
 Kind = LedgerEntry.Kind
@@ -45,11 +45,13 @@ BULK_MAX_LINES = 500  # also in fields.BULK_HELP
 
 @dataclass
 class PlaceRequest:
-    """What the customer sent with an order form."""
+    """What the customer sent: an order form (with its signed quote, DS-7) or an API request
+    (no quote: the price now, refused above ``max_price`` when the client sends one)."""
 
     service: Service
-    quote_token: str
     form_token: str
+    quote_token: str = ""
+    max_price: Decimal | None = None
     values: dict = field(default_factory=dict)
     customer_reference: str = ""
     shipping_address: str = ""
@@ -123,8 +125,7 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
         ip=request.ip_address,
         user_agent=request.user_agent,
     )
-    quote = quote_read(token=request.quote_token, user=user, service=service)
-    price = quote_price_to_charge(quote=quote, user=user, service=service)
+    quote, price = _quote_and_price(user, request)
     values = order_fields_clean(service, request.values)
     address = (request.shipping_address or "").strip()
     if service.kind == Service.Kind.CABLE_UNLOCK and len(address) < 10:
@@ -143,6 +144,17 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
         return existing
     transaction.on_commit(lambda: _dispatch_schedule(order))
     return order
+
+
+def _quote_and_price(user: User, request: PlaceRequest) -> tuple[Quote, Decimal]:
+    """The order form's quote and the price it lets us charge (DS-7), or, for an order sent
+    without a form (the APIs), the price now."""
+    service = request.service
+    if not request.quote_token:
+        quote = quote_current(user=user, service=service, max_price=request.max_price)
+        return quote, quote.price
+    quote = quote_read(token=request.quote_token, user=user, service=service)
+    return quote, quote_price_to_charge(quote=quote, user=user, service=service)
 
 
 def _dispatch_schedule(order: Order) -> None:
@@ -276,8 +288,7 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
         ip=request.ip_address,
         user_agent=request.user_agent,
     )
-    quote = quote_read(token=request.quote_token, user=user, service=service)
-    price = quote_price_to_charge(quote=quote, user=user, service=service)
+    quote, price = _quote_and_price(user, request)
     open_imeis = set(
         Order.objects.filter(
             user=user, service=service, status__in=OPEN_STATUSES, imei__in=[v for _, v in numbered]

@@ -15,7 +15,7 @@ from accounts.models import User
 from catalog.models import Service
 from catalog.selectors import service_price_for
 
-from ..exceptions import PriceChanged, QuoteInvalid
+from ..exceptions import PriceAboveLimit, PriceChanged, QuoteInvalid
 
 QUOTE_SALT = "orders.quote"
 
@@ -50,6 +50,25 @@ def quote_create(*, user: User, service: Service) -> Quote:
     }
     token = signing.dumps(payload, salt=QUOTE_SALT, compress=True)
     return _quote_from(payload, token, storefront.quote_valid_minutes)
+
+
+def quote_current(*, user: User, service: Service, max_price: Decimal | None = None) -> Quote:
+    """The price now, for an order sent without a form (the APIs): nothing to sign and read back.
+    ``max_price`` is the API client's own DS-7: a higher price is refused and nothing charged."""
+    price = service_price_for(service=service, user=user)
+    currency = service.storefront.balance_currency
+    if max_price is not None and price > max_price:
+        raise PriceAboveLimit(price=price, limit=max_price, currency=currency)
+    now = timezone.now()
+    return Quote(
+        service_id=service.pk,
+        price=price,
+        currency=currency,
+        issued_at=now,
+        expires_at=now,
+        token="",
+        quote_id=uuid.uuid4().hex[:16],
+    )
 
 
 def _quote_from(payload: dict, token: str, valid_minutes: int) -> Quote:

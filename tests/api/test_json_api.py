@@ -1,5 +1,6 @@
-"""The JSON API under /api/v1/: bearer keys per storefront, services, balance, orders (one and
-many, retry-safe by reference), reads, JSON errors with 4xx statuses, and the OpenAPI schema."""
+"""The JSON API under /api/v1/ (django-ninja): bearer keys per storefront, services, balance,
+orders (one and many, retry-safe by Idempotency-Key or reference), reads by cursor, RFC 9457
+problems with 4xx statuses, the per-key rate limit, and the generated OpenAPI schema."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.api_keys import api_key_create, api_key_revoke
 from billing.services import wallet_get_or_create
 from orders.models import Order
 from tests.factories import UserFactory
 from tests.orders.conftest import VALID_IMEIS
+
+
+def imeis(count: int) -> list[str]:
+    """``count`` distinct IMEIs with a valid check digit."""
+    from stdnum import luhn
+
+    bodies = [f"35693803{n:06d}" for n in range(1, count + 1)]
+    return [body + luhn.calc_check_digit(body) for body in bodies]
+
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +59,7 @@ def test_auth_is_required_and_per_storefront(
     for key in ("", "wrong-key-123456", retail_key[:-2] + "zz"):
         response = call(retail_client, key, "get", "/api/v1/balance")
         assert response.status_code == 401
-        assert response.json()["error"]["code"] == "unauthorized"
+        assert response.json()["code"] == "unauthorized"
         assert response["WWW-Authenticate"].startswith("Bearer")
     # The retail account's key, at the reseller storefront where the same email has an account.
     assert call(reseller_client, retail_key, "get", "/api/v1/balance").status_code == 401
@@ -94,7 +106,7 @@ def test_place_many(retail_client, funded_retail, retail_key, unlock_retail):
     results = response.json()["results"]
     assert results[0]["order"]["imei"] == VALID_IMEIS[0]
     assert results[1]["error"]["code"] == "invalid_fields"
-    assert "IMEI" in results[1]["error"]["fields"]
+    assert [e["field"] for e in results[1]["error"]["errors"]] == ["IMEI"]
     assert results[2]["error"]["code"] == "not_found"
     assert wallet_get_or_create(user=funded_retail).balance == Decimal("90.00")
 
@@ -107,11 +119,15 @@ def test_errors_are_json_with_4xx(
 
     response = post({"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]})
     assert response.status_code == 402
-    assert response.json()["error"]["code"] == "insufficient_funds"
+    assert response.json()["code"] == "insufficient_funds"
 
     response = post({"service_id": unlock_retail.pk, "imei": "490154203237519"})
     assert response.status_code == 400
-    assert "check) digit" in response.json()["error"]["fields"]["IMEI"]
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and problem["code"] == "invalid_fields"
+    assert problem["errors"][0]["field"] == "IMEI"
+    assert "check) digit" in problem["errors"][0]["message"]
 
     assert post("{not json").status_code == 400
     assert post("[1, 2]").status_code == 400
@@ -141,38 +157,175 @@ def test_errors_are_json_with_4xx(
     assert response.status_code == 405
 
 
-def test_openapi_schema(retail_client, retail):
+def test_openapi_schema_is_generated_from_the_schemas(retail_client, retail):
     response = retail_client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     schema = response.json()
-    assert schema["openapi"].startswith("3.")
-    assert schema["servers"][0]["url"] == "http://imeiserver.localhost/api/v1"
+    assert schema["openapi"].startswith("3.1")
+    assert schema.get("servers", []) == []  # paths resolve against the storefront's own host
     assert set(schema["paths"]) == {
-        "/services",
-        "/balance",
-        "/orders",
-        "/orders/{id}",
-        "/orders/{id}/cancel",
-        "/webhook",
-        "/disputes",
-        "/disputes/{id}",
-        "/disputes/{id}/messages",
+        "/api/v1/services",
+        "/api/v1/balance",
+        "/api/v1/orders",
+        "/api/v1/orders/{id}",
+        "/api/v1/orders/{id}/cancel",
+        "/api/v1/webhook",
+        "/api/v1/disputes",
+        "/api/v1/disputes/{id}",
+        "/api/v1/disputes/{id}/messages",
     }
-    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-    # Every $ref resolves.
+    assert schema["components"]["securitySchemes"]["BearerKey"]["scheme"] == "bearer"
+    create = schema["paths"]["/api/v1/orders"]["post"]
+    assert create["operationId"] == "createOrders"
+    assert {p["name"] for p in create["parameters"]} == {"Idempotency-Key"}
+    problem = create["responses"]["402"]["content"]["application/problem+json"]["schema"]
+    assert problem["$ref"] == "#/components/schemas/Problem"
+    assert create["responses"]["429"]["headers"]["Retry-After"]
+    order_in = schema["components"]["schemas"]["OrderIn"]
+    assert order_in["additionalProperties"] is False
     text = json.dumps(schema)
-    for name in (
-        "Error",
-        "Balance",
-        "Service",
-        "OrderRequest",
-        "Order",
-        "BulkResult",
-        "Webhook",
-        "WebhookEvent",
-    ):
+    for name in ("Problem", "Balance", "Service", "OrderIn", "Order", "BulkResult", "Webhook"):
         assert f"#/components/schemas/{name}" in text
         assert name in schema["components"]["schemas"]
+    assert "WebhookEvent" in schema["components"]["schemas"]
+
+
+def test_docs_page_is_served_from_our_own_static_files(retail_client, retail):
+    response = retail_client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert 'src="/static/ninja/swagger-ui-bundle.js"' in response.text
+    assert "cdn" not in response.text.lower() and "https://" not in response.text
+    assert "/api/v1/openapi.json" in response.text
+
+
+# --- retries, pages, the per-key rate -----------------------------------------------------------
+
+
+def _create(client, key, body, **headers):
+    return client.post(
+        "/api/v1/orders",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+        **headers,
+    )
+
+
+def test_an_idempotency_key_replayed_answers_with_the_same_order_and_charges_once(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]}
+    first = _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-7f3a")
+    assert first.status_code == 201, first.content
+    assert "Idempotent-Replayed" not in first
+    for _ in range(3):
+        again = _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-7f3a")
+        assert again.status_code == 200
+        assert again["Idempotent-Replayed"] == "true"
+        assert again.json()["order"]["id"] == first.json()["order"]["id"]
+    assert Order.objects.filter(user=funded_retail).count() == 1
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("90.00")
+    # The same key for another IMEI is refused, and charges nothing.
+    other = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[1]}
+    conflict = _create(retail_client, retail_key, other, HTTP_IDEMPOTENCY_KEY="k-7f3a")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "conflict"
+    # Another key is another order.
+    assert _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("80.00")
+
+
+@pytest.mark.parametrize("key", ["", "é-key", "x" * 56, "two words"])
+def test_a_malformed_idempotency_key_is_refused(
+    retail_client, funded_retail, retail_key, unlock_retail, key
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]}
+    response = _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["detail"]
+    assert Order.objects.count() == 0
+
+
+def test_max_price_below_the_price_charges_nothing(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0], "max_price": "9.99"}
+    response = _create(retail_client, retail_key, body)
+    assert response.status_code == 409
+    assert response.json()["code"] == "price_above_limit"
+    assert "10.00 USD" in response.json()["detail"]
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("100.00")
+    body["max_price"] = "10.00"
+    assert _create(retail_client, retail_key, body).status_code == 201
+
+
+def test_the_order_list_pages_by_cursor_newest_first(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    placed = []
+    for imei in imeis(5):
+        response = _create(
+            retail_client, retail_key, {"service_id": unlock_retail.pk, "imei": imei}
+        )
+        placed.append(response.json()["order"]["id"])
+    seen, cursor = [], None
+    while True:
+        query = {"limit": "2", **({"cursor": str(cursor)} if cursor else {})}
+        page = call(retail_client, retail_key, "get", "/api/v1/orders", query).json()
+        seen += [o["id"] for o in page["orders"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            assert page["next"] is None
+            break
+        assert page["next"].startswith("http://imeiserver.localhost/api/v1/orders?")
+    assert seen == placed[::-1]
+    # A cursor this API never gave, and a limit out of range, are 400s.
+    for query in (
+        {"cursor": "abc"},
+        {"cursor": "²"},
+        {"limit": "0"},
+        {"limit": "²"},
+        {"page": "2"},
+    ):
+        response = call(retail_client, retail_key, "get", "/api/v1/orders", query)
+        assert response.status_code == 400, query
+    fullwidth = call(retail_client, retail_key, "get", "/api/v1/orders", {"limit": "２"})
+    assert len(fullwidth.json()["orders"]) == 2
+
+
+def test_the_order_list_keeps_a_fixed_number_of_queries(
+    retail_client, funded_retail, retail_key, unlock_retail, django_assert_max_num_queries
+):
+    six = imeis(6)
+    for imei in six[:2]:
+        _create(retail_client, retail_key, {"service_id": unlock_retail.pk, "imei": imei})
+    call(retail_client, retail_key, "get", "/api/v1/orders")  # warm up
+    with CaptureQueriesContext(connection) as few:  # the key, its rate counter, one page
+        call(retail_client, retail_key, "get", "/api/v1/orders")
+    budget = len(few)  # now: the next request empties the query log
+    for imei in six[2:]:
+        _create(retail_client, retail_key, {"service_id": unlock_retail.pk, "imei": imei})
+    with django_assert_max_num_queries(budget):
+        response = call(retail_client, retail_key, "get", "/api/v1/orders")
+    assert len(response.json()["orders"]) == 6
+
+
+def test_each_key_has_its_own_request_rate(retail_client, retail_customer, retail_key, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    _row, second_key = api_key_create(user=retail_customer, name="second")
+    for _ in range(3):
+        assert call(retail_client, retail_key, "get", "/api/v1/balance").status_code == 200
+    refused = call(retail_client, retail_key, "get", "/api/v1/balance")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # Another key of the same account counts on its own; a wrong key is a 401, not counted.
+    assert call(retail_client, second_key, "get", "/api/v1/balance").status_code == 200
+    assert call(retail_client, "wrong-key-123456", "get", "/api/v1/balance").status_code == 401
+
+
+def test_head_answers_like_get_without_a_body(retail_client, retail_customer, retail_key):
+    response = retail_client.head("/api/v1/balance", HTTP_AUTHORIZATION=f"Bearer {retail_key}")
+    assert response.status_code == 200 and response.content == b""
 
 
 # --- Unicode digits and junk: ASCII stored, 4xx answered, never a 500 --------------------------
@@ -234,8 +387,9 @@ def test_malformed_order_requests_are_400_json(
 ):
     response = call(retail_client, retail_key, "post", "/api/v1/orders", body)
     assert response.status_code == 400, response.content
-    error = response.json()["error"]
-    assert error["code"] in ("bad_request", "invalid_number") and error["message"]
+    assert response["Content-Type"] == "application/problem+json"
+    error = response.json()
+    assert error["code"] in ("bad_request", "invalid_number") and error["detail"]
     assert Order.objects.count() == 0
     assert wallet_get_or_create(user=funded_retail).balance == Decimal("100.00")
 
@@ -244,8 +398,8 @@ def test_malformed_order_requests_are_400_json(
 def test_junk_ids_in_the_order_list_are_400_json(retail_client, retail_customer, retail_key, ids):
     response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": ids})
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "bad_request"
-    assert "ids" in response.json()["error"]["message"]
+    assert response.json()["code"] == "bad_request"
+    assert "ids" in response.json()["detail"]
 
 
 def test_ids_in_other_digits_are_refused_not_guessed(
@@ -259,7 +413,7 @@ def test_ids_in_other_digits_are_refused_not_guessed(
     for spelling in ("²", str(order_id).translate(superscript)):
         response = call(retail_client, retail_key, "get", "/api/v1/orders", {"ids": spelling})
         assert response.status_code == 400
-        assert "digits 0-9" in response.json()["error"]["message"]
+        assert "digits 0-9" in response.json()["detail"]
         response = call(retail_client, retail_key, "get", f"/api/v1/orders/{spelling}")
         assert response.status_code == 404
     fullwidth = str(order_id).translate(FULLWIDTH)
@@ -276,7 +430,7 @@ def test_ids_in_other_digits_are_refused_not_guessed(
 def test_junk_order_id_in_the_path_is_a_json_404(retail_client, retail_customer, retail_key, path):
     response = call(retail_client, retail_key, "get", f"/api/v1/orders/{path}")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["code"] == "not_found"
 
 
 @pytest.mark.parametrize(
@@ -286,8 +440,8 @@ def test_junk_order_id_in_the_path_is_a_json_404(retail_client, retail_customer,
 def test_unknown_paths_under_api_v1_are_json_404(retail_client, retail_customer, path):
     response = retail_client.get(path)
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
-    assert response.json()["error"]["code"] == "not_found"
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
 
 
 @pytest.mark.parametrize(
@@ -306,7 +460,7 @@ def test_wrong_method_is_405_json_with_allow(retail_client, retail_key, method, 
     response = getattr(retail_client, method)(path, HTTP_AUTHORIZATION=f"Bearer {retail_key}")
     assert response.status_code == 405
     assert response["Allow"] == allow
-    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response.json()["code"] == "method_not_allowed"
 
 
 def test_webhook_body_with_unknown_properties_is_refused(
@@ -319,7 +473,7 @@ def test_webhook_body_with_unknown_properties_is_refused(
         HTTP_AUTHORIZATION=f"Bearer {retail_key}",
     )
     assert response.status_code == 400
-    assert "secret" in response.json()["error"]["message"]
+    assert "secret" in response.json()["detail"]
 
 
 def test_body_that_is_not_json_is_415(retail_client, funded_retail, retail_key, unlock_retail):
@@ -329,7 +483,7 @@ def test_body_that_is_not_json_is_415(retail_client, funded_retail, retail_key, 
         HTTP_AUTHORIZATION=f"Bearer {retail_key}",
     )
     assert response.status_code == 415
-    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert response.json()["code"] == "unsupported_media_type"
 
 
 def test_nul_characters_are_refused_in_bodies_and_match_nothing_in_queries(
@@ -342,7 +496,7 @@ def test_nul_characters_are_refused_in_bodies_and_match_nothing_in_queries(
     ):
         response = call(retail_client, retail_key, "post", "/api/v1/orders", body)
         assert response.status_code == 400
-        assert "NUL" in response.json()["error"]["message"]
+        assert "NUL" in response.json()["detail"]
     response = call(retail_client, retail_key, "get", "/api/v1/orders", {"reference": "r\x00"})
     assert response.status_code == 200 and response.json()["orders"] == []
     assert Order.objects.count() == 0

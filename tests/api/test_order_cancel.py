@@ -56,8 +56,8 @@ def test_outside_the_window_is_409_and_nothing_moves(
     Order.objects.filter(pk=order_id).update(cancel_until=timezone.now() - dt.timedelta(minutes=1))
     response = _post(reseller_client, reseller_key, f"/api/v1/orders/{order_id}/cancel")
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "conflict"
-    assert "window" in response.json()["error"]["message"]
+    assert response.json()["code"] == "conflict"
+    assert "window" in response.json()["detail"]
     assert Order.objects.get(pk=order_id).status == Order.Status.PENDING
     assert wallet_get_or_create(user=funded_reseller).balance == Decimal("91.00")
 
@@ -70,7 +70,7 @@ def test_another_keys_order_is_404(
     _row, other_key = api_key_create(user=other, name="other")
     response = _post(reseller_client, other_key, f"/api/v1/orders/{order_id}/cancel")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["code"] == "not_found"
     assert Order.objects.get(pk=order_id).status == Order.Status.PENDING
 
 
@@ -78,7 +78,7 @@ def test_another_keys_order_is_404(
 def test_junk_ids_are_404_json(reseller_client, reseller_customer, reseller_key, path):
     response = _post(reseller_client, reseller_key, f"/api/v1/orders/{path}/cancel")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["code"] == "not_found"
 
 
 def test_cancel_needs_a_key_and_post(

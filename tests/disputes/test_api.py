@@ -11,7 +11,6 @@ import time_machine
 from django.test import Client
 
 from accounts.api_keys import api_key_create
-from api.openapi import PROBLEMS
 from disputes import services
 from disputes.models import Dispute, Problem
 from tests.disputes.conftest import (
@@ -106,9 +105,10 @@ def test_a_480p_video_is_refused_with_its_reason(api, api_order):
     # IS-9 / DS-13: at least 720p, read from the file.
     response = api.post(URL, _form(api, api_order, video=clip_480p()))
     assert response.status_code == 400
-    error = response.json()["error"]
+    assert response["Content-Type"] == "application/problem+json"
+    error = response.json()
     assert error["code"] == "evidence_rejected"
-    assert "The video is 480p; the terms ask for at least 720p" in error["message"]
+    assert "The video is 480p; the terms ask for at least 720p" in error["detail"]
     assert not Dispute.objects.exists()
 
 
@@ -119,16 +119,16 @@ def test_outside_the_window_the_api_says_why(api, api_order):
     with time_machine.travel(api_order.completed_at + dt.timedelta(days=3, minutes=1), tick=False):
         response = api.post(URL, form)
     assert response.status_code == 409
-    assert "within 3 days" in response.json()["error"]["message"]
+    assert "within 3 days" in response.json()["detail"]
 
 
 def test_bad_requests_are_json_4xx(api, api_order, reseller):
     assert api.post(URL, "{}", content_type="application/json").status_code == 415
     unknown = api.post(URL, _form(api, api_order, extra="x"))
-    assert unknown.status_code == 400 and "extra" in unknown.json()["error"]["message"]
+    assert unknown.status_code == 400 and "extra" in unknown.json()["detail"]
     without_video = {k: v for k, v in _form(api, api_order).items() if k != "video"}
     missing = api.post(URL, without_video)
-    assert missing.status_code == 400 and "video is required" in missing.json()["error"]["message"]
+    assert missing.status_code == 400 and "video is required" in missing.json()["detail"]
     not_ticked = api.post(URL, _form(api, api_order, attestations=["One unedited video"]))
     assert not_ticked.status_code == 400
     for junk in ("abc", "²", "99999999999999999999"):
@@ -163,11 +163,15 @@ def test_an_upload_over_the_cap_is_refused_before_it_is_read(api, api_order):
     big = clip_720p() + b"\0" * (2 * 1024 * 1024)
     response = api.post(URL, _form(api, api_order, video=big))
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "evidence_too_large"
+    assert response.json()["code"] == "evidence_too_large"
 
 
-def test_the_schema_lists_the_problems_the_app_knows():
-    assert sorted(PROBLEMS) == sorted(Problem.values)
+def test_the_schema_lists_the_problems_the_app_knows(reseller, reseller_client):
+    schema = reseller_client.get("/api/v1/openapi.json").json()
+    form = schema["paths"]["/api/v1/disputes"]["post"]["requestBody"]["content"]
+    properties = form["multipart/form-data"]["schema"]["properties"]
+    assert sorted(properties["problem"]["enum"]) == sorted(Problem.values)
+    assert properties["video"]["format"] == "binary"
 
 
 def test_the_api_dispute_list_keeps_a_fixed_number_of_queries(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api import tasks, webhooks
+from api.schemas import WebhookEvent
 from api.models import WebhookDelivery, WebhookEndpoint
 from api.webhooks import (
     MAX_ATTEMPTS,
@@ -160,6 +161,7 @@ def test_one_signed_delivery_per_status_change(
     by_order = {}
     for payload in receiver.payloads():
         assert payload["event"] == "order.status_changed"
+        WebhookEvent.model_validate(payload)  # what the OpenAPI document's webhooks promise
         by_order.setdefault(payload["order"]["id"], []).append(payload["order"])
     placed, completed = by_order[done.pk]
     assert placed["status"] == "queued" and placed["status_code"] == 0

@@ -306,13 +306,15 @@ def _page(request, queryset, *, cursor: int | None, limit: int | None) -> tuple[
 # --- account and catalog ----------------------------------------------------------------------
 
 
-@api.get("/services", response={200: schemas.ServiceList, ERRORS: schemas.Problem})
+@api.get(
+    "/services", tags=["Account"], response={200: schemas.ServiceList, ERRORS: schemas.Problem}
+)
 def list_services(request):
     """The services you can order, at your prices (the whole catalog: it is small)."""
     return {"services": services.services_json(user=request.auth)}
 
 
-@api.get("/balance", response={200: schemas.Balance, ERRORS: schemas.Problem})
+@api.get("/balance", tags=["Account"], response={200: schemas.Balance, ERRORS: schemas.Problem})
 def get_balance(request):
     """Your balance."""
     info = services.account_info(user=request.auth)
@@ -343,7 +345,7 @@ def _place(request, item: schemas.OrderIn, idempotency_key: str = "") -> tuple[O
     )
 
 
-@api.get("/orders", response={200: schemas.OrderPage, ERRORS: schemas.Problem})
+@api.get("/orders", tags=["Orders"], response={200: schemas.OrderPage, ERRORS: schemas.Problem})
 def list_orders(request, query: Query[schemas.OrderQuery]):
     """Your orders, newest first: all of them, those of `ids`, or those of your `reference`."""
     _query_checked(request, schemas.OrderQuery)
@@ -362,6 +364,7 @@ def list_orders(request, query: Query[schemas.OrderQuery]):
 
 @api.post(
     "/orders",
+    tags=["Orders"],
     response={
         201: schemas.OrderOne,
         200: schemas.OrderOne | schemas.BulkResult,
@@ -411,7 +414,7 @@ def _bulk_line(request, index: int, item: schemas.OrderIn) -> dict:
     return {"index": index, "order": services.order_json(order)}
 
 
-@api.get("/orders/{id}", response={200: schemas.OrderOne, ERRORS: schemas.Problem})
+@api.get("/orders/{id}", tags=["Orders"], response={200: schemas.OrderOne, ERRORS: schemas.Problem})
 def get_order(request, id: schemas.PathId):
     """One of your orders."""
     return {"order": services.order_json(_your_order(request.auth, id))}
@@ -419,6 +422,7 @@ def get_order(request, id: schemas.PathId):
 
 @api.post(
     "/orders/{id}/cancel",
+    tags=["Orders"],
     response={200: schemas.OrderOne, ERRORS | {409}: schemas.Problem},
 )
 def cancel_order(request, id: schemas.PathId):
@@ -436,7 +440,7 @@ def _webhook_body(endpoint) -> dict:
     return {"webhook": webhooks.webhook_json(endpoint, recent)}
 
 
-@api.get("/webhook", response={200: schemas.WebhookOne, ERRORS: schemas.Problem})
+@api.get("/webhook", tags=["Webhook"], response={200: schemas.WebhookOne, ERRORS: schemas.Problem})
 def get_webhook(request):
     """Your order-status webhook, its signing secret and its last deliveries."""
     endpoint = webhooks.webhook_endpoint_of(user=request.auth)
@@ -447,6 +451,7 @@ def get_webhook(request):
 
 @api.put(
     "/webhook",
+    tags=["Webhook"],
     response={200: schemas.WebhookOne, 201: schemas.WebhookOne, ERRORS | {415}: schemas.Problem},
 )
 def set_webhook(request, payload: schemas.WebhookIn):
@@ -456,7 +461,7 @@ def set_webhook(request, payload: schemas.WebhookIn):
     return Status(201 if created else 200, _webhook_body(endpoint))
 
 
-@api.delete("/webhook", response={204: None, ERRORS: schemas.Problem})
+@api.delete("/webhook", tags=["Webhook"], response={204: None, ERRORS: schemas.Problem})
 def remove_webhook(request):
     """Remove the webhook (and its delivery history)."""
     if not webhooks.webhook_endpoint_remove(user=request.auth):
@@ -557,7 +562,9 @@ def _your_dispute(user, dispute_id: int):
     return found
 
 
-@api.get("/disputes", response={200: schemas.DisputePage, ERRORS: schemas.Problem})
+@api.get(
+    "/disputes", tags=["Disputes"], response={200: schemas.DisputePage, ERRORS: schemas.Problem}
+)
 def list_disputes(request, query: Query[schemas.PageQuery]):
     """Your disputes, newest first, and what the shop's terms ask a dispute video to show."""
     _query_checked(request, schemas.PageQuery)
@@ -576,6 +583,7 @@ def list_disputes(request, query: Query[schemas.PageQuery]):
 
 @api.post(
     "/disputes",
+    tags=["Disputes"],
     response={201: schemas.DisputeOne, DISPUTE_ERRORS: schemas.Problem},
     openapi_extra=_multipart_doc(schemas.DisputeOpenForm),
 )
@@ -606,7 +614,9 @@ def open_dispute(request):
     return Status(201, {"dispute": dispute_json(_your_dispute(user, dispute.pk))})
 
 
-@api.get("/disputes/{id}", response={200: schemas.DisputeOne, ERRORS: schemas.Problem})
+@api.get(
+    "/disputes/{id}", tags=["Disputes"], response={200: schemas.DisputeOne, ERRORS: schemas.Problem}
+)
 def get_dispute(request, id: schemas.PathId):
     """One of your disputes: its status, outcome and messages."""
     return {"dispute": dispute_json(_your_dispute(request.auth, id))}
@@ -614,6 +624,7 @@ def get_dispute(request, id: schemas.PathId):
 
 @api.post(
     "/disputes/{id}/messages",
+    tags=["Disputes"],
     response={201: schemas.DisputeOne, DISPUTE_ERRORS: schemas.Problem},
     openapi_extra=_multipart_doc(schemas.DisputeMessageForm),
 )

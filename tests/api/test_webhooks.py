@@ -19,8 +19,8 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api import tasks, webhooks
-from api.schemas import WebhookEvent
 from api.models import WebhookDelivery, WebhookEndpoint
+from api.schemas import WebhookEvent
 from api.webhooks import (
     MAX_ATTEMPTS,
     WebhookError,

@@ -190,6 +190,8 @@ def order_cancel(*, order: Order, user: User) -> Order:
     """DS-11: the customer cancels inside the window and gets the full price back."""
     if order.user_id != user.pk:
         raise OrderError("Not your order.")
+    if order.status == Status.CANCELLED:
+        raise CancellationWindowClosed("This order is already cancelled; its price was refunded.")
     if not order_can_cancel(order=order):
         raise CancellationWindowClosed(
             "This order can no longer be cancelled: the cancellation window has closed and it "

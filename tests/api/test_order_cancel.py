@@ -45,6 +45,7 @@ def test_cancel_inside_the_window_refunds_in_full(
     assert wallet_get_or_create(user=funded_reseller).balance == Decimal("103.00")
     again = _post(reseller_client, reseller_key, f"/api/v1/orders/{order_id}/cancel")
     assert again.status_code == 409  # cancelled once, refunded once
+    assert "already cancelled" in again.json()["detail"]
     assert wallet_get_or_create(user=funded_reseller).balance == Decimal("103.00")
 
 

@@ -12,8 +12,7 @@ import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -78,30 +77,25 @@ def _wallet_apply(
     actor: User | None = None,
     memo: str = "",
 ) -> LedgerEntry:
+    """Change the balance and write its entry, in one savepoint: a conditional
+    ``UPDATE … RETURNING`` (the row lock, the ``balance >= amount`` test of a debit and the
+    balance after, in one statement), then the entry, whose idempotency key is unique per wallet.
+    A retry with the same key fails that insert, which undoes its update, and is answered with
+    the first entry (so a replay never moves money, even when concurrent)."""
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
     try:
         with transaction.atomic():
-            wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
-            existing = LedgerEntry.objects.filter(
-                wallet_id=wallet_id, idempotency_key=idempotency_key
-            ).first()
-            if existing is not None:
-                return _replayed(existing, amount=amount, kind=kind)
-            now = timezone.now()
-            if amount < 0:
-                changed = Wallet.objects.filter(pk=wallet_id, balance__gte=-amount).update(
-                    balance=F("balance") + amount, updated_at=now
-                )
-                if not changed:
-                    raise InsufficientFunds(wallet.balance, -amount, wallet.currency)
-            else:
-                Wallet.objects.filter(pk=wallet_id).update(
-                    balance=F("balance") + amount, updated_at=now
-                )
-            balance_after = Wallet.objects.values_list("balance", flat=True).get(pk=wallet_id)
+            changed = _wallet_balance_add(wallet_id, amount)
+            if changed is None:
+                existing = _entry_of(wallet_id, idempotency_key)
+                if existing is not None:  # a replay of a debit the balance no longer covers
+                    return _replayed(existing, amount=amount, kind=kind)
+                wallet = Wallet.objects.get(pk=wallet_id)  # DoesNotExist: a caller's bug
+                raise InsufficientFunds(wallet.balance, -amount, wallet.currency)
+            balance_after, storefront_id = changed
             return LedgerEntry.objects.create(
-                storefront_id=wallet.storefront_id,
+                storefront_id=storefront_id,
                 wallet_id=wallet_id,
                 kind=kind,
                 amount=amount,
@@ -113,13 +107,35 @@ def _wallet_apply(
                 idempotency_key=idempotency_key,
             )
     except IntegrityError:
-        # A concurrent call with the same key committed first: answer with its entry.
-        existing = LedgerEntry.objects.filter(
-            wallet_id=wallet_id, idempotency_key=idempotency_key
-        ).first()
+        # The key was used already (now, or by a concurrent call that committed first).
+        existing = _entry_of(wallet_id, idempotency_key)
         if existing is None:
             raise
         return _replayed(existing, amount=amount, kind=kind)
+
+
+def _wallet_balance_add(wallet_id: int, amount: Decimal) -> tuple[Decimal, int] | None:
+    """``balance += amount`` (a debit only while it stays >= 0); the new balance and the
+    wallet's storefront, or None when a debit is not covered (or there is no such wallet)."""
+    table = connection.ops.quote_name(Wallet._meta.db_table)
+    covered = " AND balance >= %s" if amount < 0 else ""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [amount, now, wallet_id] + ([-amount] if amount < 0 else [])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET balance = balance + %s, updated_at = %s "
+            f"WHERE id = %s{covered} RETURNING balance, storefront_id",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    balance = Decimal(str(row[0])).quantize(CENT, rounding=ROUND_HALF_UP)  # SQLite: a float
+    return balance, row[1]
+
+
+def _entry_of(wallet_id: int, idempotency_key: str) -> LedgerEntry | None:
+    return LedgerEntry.objects.filter(wallet_id=wallet_id, idempotency_key=idempotency_key).first()
 
 
 def _replayed(entry: LedgerEntry, *, amount: Decimal, kind: str) -> LedgerEntry:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.selectors import terms_acceptance_latest
-from storefronts.selectors import terms_current
+from accounts.models import TermsAcceptance
+from storefronts.models import TermsVersion
 
 from .models import OPEN_STATUSES, Order, OrderEvent, Status
 
@@ -82,15 +82,26 @@ def orders_in_last_hour(*, user) -> int:
 
 
 def terms_need_acceptance(*, user) -> bool:
-    """IS-13: the newest terms were published after the customer's last acceptance.
+    """IS-13: the customer has not accepted the newest published terms (one query).
 
     Remembered on the user object for the rest of the request (the form and the placement
     both ask)."""
     cached = getattr(user, "_terms_need_acceptance", None)
     if cached is not None:
         return cached
-    current = terms_current(user.storefront)
-    latest = terms_acceptance_latest(user) if current is not None else None
-    needed = current is not None and (latest is None or latest.terms_version_id != current.pk)
+    accepted = (
+        TermsVersion.objects.filter(
+            storefront_id=user.storefront_id, published_at__lte=timezone.now()
+        )
+        .order_by("-published_at")
+        .annotate(
+            accepted=Exists(
+                TermsAcceptance.objects.filter(user_id=user.pk, terms_version=OuterRef("pk"))
+            )
+        )
+        .values_list("accepted", flat=True)
+        .first()
+    )
+    needed = accepted is not None and not accepted  # None: the storefront has no terms yet
     user._terms_need_acceptance = needed
     return needed

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
 from django.http.request import split_domain_port
 
-from .models import Storefront, TermsVersion
+from .models import Storefront, StorefrontDomain, TermsVersion
+
+
+def _primary_host():
+    return Subquery(
+        StorefrontDomain.objects.filter(storefront=OuterRef("pk"))
+        .order_by("-is_primary", "pk")
+        .values("host")[:1]
+    )
 
 
 def storefront_for_host(host: str) -> Storefront | None:
-    """The active storefront answering on ``host`` (port ignored), or None. One query."""
+    """The active storefront answering on ``host`` (port ignored), or None. One query, which
+    also brings the storefront's primary host (for the links its e-mails carry)."""
     domain, _port = split_domain_port(host)
     domain = domain.lower().rstrip(".")
     if not domain:
         return None
-    return Storefront.objects.filter(domains__host=domain, is_active=True).first()
+    return (
+        Storefront.objects.filter(domains__host=domain, is_active=True)
+        .annotate(primary_host=_primary_host())
+        .first()
+    )
 
 
 def storefront_primary_host(storefront: Storefront) -> str | None:
+    """The host a storefront's links use: its primary domain (read with the storefront by
+    ``storefront_for_host``, else asked for here)."""
+    if hasattr(storefront, "primary_host"):
+        return storefront.primary_host
     domain = storefront.domains.order_by("-is_primary", "pk").first()
     return domain.host if domain else None
 

@@ -3,7 +3,6 @@ one order and charges once; the per-key rate holds when the requests race."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from django.test import Client
 from billing.audit import ledger_audit
 from billing.services import wallet_get_or_create
 from orders.models import Order
+from tests.api.test_json_api import _create
 from tests.concurrency import race
 from tests.orders.conftest import VALID_IMEIS
 
@@ -20,14 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _post(key: str, body: dict, **headers):
-    client = Client(HTTP_HOST="imeiserver.localhost")
-    return client.post(
-        "/api/v1/orders",
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {key}",
-        **headers,
-    )
+    return _create(Client(HTTP_HOST="imeiserver.localhost"), key, body, **headers)
 
 
 def test_one_idempotency_key_sent_at_once_by_eight_threads_places_one_order(

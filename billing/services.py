@@ -68,7 +68,8 @@ def wallet_get_or_create(*, user: User) -> Wallet:
 
 def _wallet_apply(
     *,
-    wallet_id: int,
+    wallet_id: int | None = None,
+    owner: User | None = None,
     amount: Decimal,
     kind: str,
     reference: str,
@@ -86,14 +87,18 @@ def _wallet_apply(
         raise ValueError("an idempotency key is required")
     try:
         with transaction.atomic():
-            changed = _wallet_balance_add(wallet_id, amount)
+            changed = _wallet_balance_add(amount, wallet_id=wallet_id, owner=owner)
             if changed is None:
-                existing = _entry_of(wallet_id, idempotency_key)
+                wallet = (
+                    Wallet.objects.get(pk=wallet_id)  # DoesNotExist: a caller's bug
+                    if wallet_id
+                    else wallet_get_or_create(user=owner)
+                )
+                existing = _entry_of(wallet.pk, idempotency_key)
                 if existing is not None:  # a replay of a debit the balance no longer covers
                     return _replayed(existing, amount=amount, kind=kind)
-                wallet = Wallet.objects.get(pk=wallet_id)  # DoesNotExist: a caller's bug
                 raise InsufficientFunds(wallet.balance, -amount, wallet.currency)
-            balance_after, storefront_id = changed
+            wallet_id, balance_after, storefront_id = changed
             return LedgerEntry.objects.create(
                 storefront_id=storefront_id,
                 wallet_id=wallet_id,
@@ -108,30 +113,36 @@ def _wallet_apply(
             )
     except IntegrityError:
         # The key was used already (now, or by a concurrent call that committed first).
+        if wallet_id is None:
+            wallet_id = wallet_get_or_create(user=owner).pk
         existing = _entry_of(wallet_id, idempotency_key)
         if existing is None:
             raise
         return _replayed(existing, amount=amount, kind=kind)
 
 
-def _wallet_balance_add(wallet_id: int, amount: Decimal) -> tuple[Decimal, int] | None:
-    """``balance += amount`` (a debit only while it stays >= 0); the new balance and the
-    wallet's storefront, or None when a debit is not covered (or there is no such wallet)."""
+def _wallet_balance_add(
+    amount: Decimal, *, wallet_id: int | None, owner: User | None
+) -> tuple[int, Decimal, int] | None:
+    """``balance += amount`` (a debit only while it stays >= 0) on the wallet, or the owner's
+    wallet; its id, new balance and storefront, or None when a debit is not covered (or there is
+    no such wallet yet)."""
     table = connection.ops.quote_name(Wallet._meta.db_table)
+    where, key = ("id", wallet_id) if wallet_id else ("user_id", owner.pk)
     covered = " AND balance >= %s" if amount < 0 else ""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [amount, now, wallet_id] + ([-amount] if amount < 0 else [])
+    params = [amount, now, key] + ([-amount] if amount < 0 else [])
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET balance = balance + %s, updated_at = %s "
-            f"WHERE id = %s{covered} RETURNING balance, storefront_id",
+            f"WHERE {where} = %s{covered} RETURNING id, balance, storefront_id",
             params,
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    balance = Decimal(str(row[0])).quantize(CENT, rounding=ROUND_HALF_UP)  # SQLite: a float
-    return balance, row[1]
+    balance = Decimal(str(row[1])).quantize(CENT, rounding=ROUND_HALF_UP)  # SQLite: a float
+    return row[0], balance, row[2]
 
 
 def _entry_of(wallet_id: int, idempotency_key: str) -> LedgerEntry | None:
@@ -174,7 +185,8 @@ def wallet_credit(
 
 def wallet_debit(
     *,
-    wallet: Wallet,
+    wallet: Wallet | None = None,
+    owner: User | None = None,
     amount,
     kind: str,
     reference: str,
@@ -183,11 +195,15 @@ def wallet_debit(
     actor: User | None = None,
     memo: str = "",
 ) -> LedgerEntry:
-    """Take ``amount`` from the wallet, or raise InsufficientFunds and change nothing (DS-5)."""
+    """Take ``amount`` from the wallet (or ``owner``'s, found by the debit itself: no query
+    first), or raise InsufficientFunds and change nothing (DS-5)."""
     if kind not in DEBIT_KINDS:
         raise ValueError(f"{kind} is not a debit")
+    if (wallet is None) == (owner is None):
+        raise ValueError("debit a wallet or an owner's wallet")
     return _wallet_apply(
-        wallet_id=wallet.pk,
+        wallet_id=wallet.pk if wallet else None,
+        owner=owner,
         amount=-money_amount(amount),
         kind=kind,
         reference=reference,

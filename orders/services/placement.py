@@ -21,7 +21,7 @@ from accounts.models import User
 from accounts.services import terms_acceptance_record
 from billing.exceptions import InsufficientFunds
 from billing.models import LedgerEntry, Wallet
-from billing.services import wallet_debit, wallet_get_or_create
+from billing.services import wallet_debit
 from catalog.models import Service
 from storefronts.selectors import terms_current
 
@@ -217,7 +217,8 @@ def _order_write(
         due_at=_order_due_at(service, now),
     )
     wallet_debit(
-        wallet=wallet or wallet_get_or_create(user=user),
+        wallet=wallet,
+        owner=None if wallet else user,
         amount=price,
         kind=Kind.ORDER_DEBIT,
         reference=f"order:{order.pk}",

@@ -77,16 +77,20 @@ def _wallet_apply(
     payment: Payment | None = None,
     actor: User | None = None,
     memo: str = "",
+    key_is_new: bool = False,
 ) -> LedgerEntry:
     """Change the balance and write its entry, in one savepoint: a conditional
     ``UPDATE … RETURNING`` (the row lock, the ``balance >= amount`` test of a debit and the
     balance after, in one statement), then the entry, whose idempotency key is unique per wallet.
     A retry with the same key fails that insert, which undoes its update, and is answered with
-    the first entry (so a replay never moves money, even when concurrent)."""
+    the first entry (so a replay never moves money, even when concurrent). ``key_is_new``: the
+    caller made the key in its own open transaction (an order's debit, named by the order just
+    inserted), so no replay can exist; the savepoint is left out and any failure undoes that
+    whole transaction."""
     if not idempotency_key:
         raise ValueError("an idempotency key is required")
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not key_is_new):
             changed = _wallet_balance_add(amount, wallet_id=wallet_id, owner=owner)
             if changed is None:
                 wallet = (
@@ -112,6 +116,8 @@ def _wallet_apply(
                 idempotency_key=idempotency_key,
             )
     except IntegrityError:
+        if key_is_new:
+            raise  # no replay is possible: the caller's transaction fails whole
         # The key was used already (now, or by a concurrent call that committed first).
         if wallet_id is None:
             wallet_id = wallet_get_or_create(user=owner).pk
@@ -194,6 +200,7 @@ def wallet_debit(
     payment: Payment | None = None,
     actor: User | None = None,
     memo: str = "",
+    key_is_new: bool = False,
 ) -> LedgerEntry:
     """Take ``amount`` from the wallet (or ``owner``'s, found by the debit itself: no query
     first), or raise InsufficientFunds and change nothing (DS-5)."""
@@ -211,6 +218,7 @@ def wallet_debit(
         payment=payment,
         actor=actor,
         memo=memo,
+        key_is_new=key_is_new,
     )
 
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 
-from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service
+from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service, ServiceField
 
 CENT = Decimal("0.01")
 
@@ -20,8 +31,18 @@ def services_active(*, storefront) -> QuerySet[Service]:
 
 
 def service_for_storefront(*, storefront, pk: int) -> Service | None:
-    """An active service of this storefront, or None (another storefront's id is a 404)."""
-    return services_active(storefront=storefront).filter(pk=pk).first()
+    """An active service of this storefront, or None (another storefront's id is a 404), with
+    its custom fields (one query more only when it has some: most services have none)."""
+    service = (
+        services_active(storefront=storefront)
+        .filter(pk=pk)
+        .annotate(has_custom_fields=Exists(ServiceField.objects.filter(service=OuterRef("pk"))))
+        .first()
+    )
+    if service is not None:
+        fields = None if service.has_custom_fields else ServiceField.objects.none()
+        prefetch_related_objects([service], Prefetch("custom_fields", queryset=fields))
+    return service
 
 
 def service_page_get(*, storefront, pk: int) -> Service | None:

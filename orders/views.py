@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -40,7 +39,6 @@ def _service_or_404(request, service_id: int) -> Service:
     if service is None:
         raise Http404("No such service.")
     service.storefront = request.storefront  # already loaded by the middleware
-    prefetch_related_objects([service], "custom_fields")  # read by the form and by placement
     return service
 
 

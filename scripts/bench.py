@@ -13,8 +13,8 @@ as they can to two endpoints of that one server:
 
 It prints requests, errors, throughput and p50/p99 latency of each, their ratios (real ÷ baseline),
 and the number of SQL queries one order placement request makes (``-v`` lists them).
-Environment: ``BENCH_CLIENTS`` (8), ``BENCH_SECONDS`` (10 per endpoint), ``BENCH_WARMUP`` (2 per
-endpoint), ``BENCH_WORKERS`` (2) and ``BENCH_THREADS`` (4) for gunicorn, ``BENCH_DATABASE_URL``.
+Environment: ``BENCH_CLIENTS`` (8), ``BENCH_SECONDS`` (10 per endpoint), ``BENCH_ROUNDS`` (5: the
+measuring alternates the two endpoints in that many rounds), ``BENCH_WARMUP`` (2 per endpoint), ``BENCH_WORKERS`` (2) and ``BENCH_THREADS`` (4) for gunicorn, ``BENCH_DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -389,6 +389,7 @@ def main() -> int:
     warmup = env_number("BENCH_WARMUP", 2, float)
     workers = env_number("BENCH_WORKERS", 2)
     threads = env_number("BENCH_THREADS", 4)
+    rounds = max(1, env_number("BENCH_ROUNDS", 5))
     if clients < 1 or seconds <= 0:
         raise SystemExit("BENCH_CLIENTS and BENCH_SECONDS must be positive")
 
@@ -446,12 +447,20 @@ def main() -> int:
         print(f"Warm-up: {warmup:g} s per endpoint", flush=True)
         for name, path in paths.items():
             run(port, path, customers, warmup, real=name == "real")
-        # Baseline, real, real, baseline: the tables grow while we measure, and this order gives
-        # both endpoints the same average table size.
-        print(f"Measuring: {clients} concurrent clients, {seconds:g} s per endpoint", flush=True)
-        for name in ("baseline", "real", "real", "baseline"):
-            sample = run(port, paths[name], customers, seconds / 2, real=name == "real")
-            results[name].add(sample)
+        # Baseline, real, real, baseline, in BENCH_ROUNDS short rounds: the tables grow while we
+        # measure, and this order gives both endpoints the same average table size; short
+        # alternating rounds give both the same share of a shared machine's noisy moments.
+        print(
+            f"Measuring: {clients} concurrent clients, {seconds:g} s per endpoint "
+            f"in {rounds} rounds",
+            flush=True,
+        )
+        for _round in range(rounds):
+            for name in ("baseline", "real", "real", "baseline"):
+                sample = run(
+                    port, paths[name], customers, seconds / 2 / rounds, real=name == "real"
+                )
+                results[name].add(sample)
         report(results, clients, queries_real, queries_baseline)
         errors = sum(s.errors for s in results.values())
         if errors:

@@ -224,6 +224,7 @@ def _order_write(
         reference=f"order:{order.pk}",
         idempotency_key=f"order:{order.pk}:debit",
         memo=f"Order {order.number}: {service.name}",
+        key_is_new=True,  # named by the order inserted just now, in this transaction
     )
     OrderEvent.objects.create(
         order=order,

@@ -8,7 +8,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TermsAcceptance
-from storefronts.models import TermsVersion
 
 from .models import OPEN_STATUSES, Order, OrderEvent, Status
 
@@ -90,10 +89,7 @@ def terms_need_acceptance(*, user) -> bool:
     if cached is not None:
         return cached
     accepted = (
-        TermsVersion.objects.filter(
-            storefront_id=user.storefront_id, published_at__lte=timezone.now()
-        )
-        .order_by("-published_at")
+        user.storefront.published_terms()
         .annotate(
             accepted=Exists(
                 TermsAcceptance.objects.filter(user_id=user.pk, terms_version=OuterRef("pk"))

@@ -312,12 +312,14 @@ class Storefront(models.Model):
     def money_label(self) -> str:
         return self.balance_unit_label or self.balance_currency
 
-    def current_terms(self) -> TermsVersion | None:
-        return (
-            self.terms_versions.filter(published_at__lte=timezone.now())
-            .order_by("-published_at")
-            .first()
+    def published_terms(self):
+        """Its published terms versions, newest first (IS-13: the first is the current one)."""
+        return self.terms_versions.filter(published_at__lte=timezone.now()).order_by(
+            "-published_at"
         )
+
+    def current_terms(self) -> TermsVersion | None:
+        return self.published_terms().first()
 
 
 class StorefrontDomain(models.Model):

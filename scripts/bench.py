@@ -51,6 +51,19 @@ def env_number(name: str, default: float, kind=int):
     return kind(value) if value.strip() else kind(default)
 
 
+def result_record(name: str, value: float) -> None:
+    """Adds one figure to the file ``make bench`` reads its summary line from (``BENCH_RESULTS``;
+    nothing is written when it is unset, as when a part runs on its own)."""
+    import json
+
+    path = os.environ.get("BENCH_RESULTS", "")
+    if not path:
+        return
+    results = json.loads(Path(path).read_text() or "{}") if Path(path).exists() else {}
+    results[name] = round(value, 4)
+    Path(path).write_text(json.dumps(results, indent=1, sort_keys=True))
+
+
 # --- the database ------------------------------------------------------------------------------
 
 
@@ -508,6 +521,10 @@ def report(results: dict[str, Sample], clients: int, queries_real: int, queries_
 
     def ratio(key: str) -> str:
         return f"{real[key] / base[key]:.2f}" if base[key] else "n/a"
+
+    if base["throughput"] and base["p99"]:
+        result_record("placement_ratio", real["throughput"] / base["throughput"])
+        result_record("placement_p99_ratio", real["p99"] / base["p99"])
 
     print(
         f"{'ratio real ÷ baseline':28} {'':>9} {'':>7} "

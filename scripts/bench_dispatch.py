@@ -51,6 +51,7 @@ from bench import (  # noqa: E402 - the first part of make bench: same database 
     env_number,
     fixtures_create,
     interrupted,
+    result_record,
 )
 
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/15"
@@ -283,6 +284,7 @@ def main() -> int:
 def report(orders: int, order_seconds: float, noops: int, noop_seconds: float, concurrency: int):
     order_rate = orders / order_seconds
     noop_rate = noops / noop_seconds
+    result_record("dispatch_ratio", order_rate / noop_rate)
     print()
     print(
         f"Dispatch pipeline, Celery prefork worker x{concurrency}, Redis, "

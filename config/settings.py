@@ -212,6 +212,9 @@ if REDIS_URL:
             "KEY_FUNCTION": "accounts.ratelimit.storefront_cache_key",
         }
     }
+    # Sessions are read from Redis and written through to the database (they survive a Redis
+    # restart): a web process keeps nothing of its own, and a signed-in request reads no row.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -293,6 +296,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 CELERY_TIMEZONE = "UTC"
+# A queue per kind of work, so a slow supplier or SMTP server never holds the others back
+# (issue 13): placement at suppliers, polling them, e-mail, webhooks; the rest (beat's reports,
+# audits, balance checks) on Celery's default queue. Production runs a worker per queue or group
+# of queues (README "Production"); `make run` starts one for orders and one for the rest.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "orders.tasks.order_dispatch": {"queue": "dispatch"},
+    "orders.tasks.orders_dispatch_batch": {"queue": "dispatch"},
+    "orders.tasks.orders_dispatch_sweep": {"queue": "dispatch"},
+    "orders.tasks.orders_release_due": {"queue": "dispatch"},
+    "orders.tasks.order_upstream_cancel": {"queue": "dispatch"},
+    "orders.tasks.order_poll": {"queue": "polling"},
+    "orders.tasks.orders_poll_bulk": {"queue": "polling"},
+    "orders.tasks.orders_poll_due": {"queue": "polling"},
+    "accounts.tasks.*": {"queue": "email"},
+    "api.tasks.*": {"queue": "webhooks"},
+}
+# Every queue above, for a worker that takes them all (`celery worker -Q $WORKER_QUEUES`).
+WORKER_QUEUES = "celery,dispatch,polling,email,webhooks"
 
 # --- Accounts (django-allauth) ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

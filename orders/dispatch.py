@@ -16,7 +16,8 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Service
@@ -32,6 +33,7 @@ from providers.base import (
 )
 from providers.registry import provider_for
 from providers.selectors import routes_for
+from storefronts.selectors import storefronts_by_id
 
 from .exceptions import IllegalTransition, OrderError
 from .models import DispatchAttempt, Order, Status
@@ -40,6 +42,7 @@ from .services import (
     order_reject,
     order_supplier_rejected,
     order_transition,
+    service_delivery_average_update,
 )
 
 log = logging.getLogger(__name__)
@@ -104,23 +107,37 @@ def _note(order: Order, note: str) -> None:
 def order_dispatch(*, order_id: int) -> str:
     """Send a queued order to its first working route, once. Returns what happened; raises
     RetryLater when it should run again later."""
-    order = Order.objects.select_related("service").get(pk=order_id)
+    attempts = DispatchAttempt.objects.filter(order=OuterRef("pk"))
+    open_states = [State.STARTED, State.UNKNOWN]
+    order = (
+        Order.objects.select_related("service")
+        .annotate(
+            attempts_made=Coalesce(
+                Subquery(attempts.values("order").annotate(n=Count("pk")).values("n")), 0
+            ),
+            attempt_open=Exists(attempts.filter(state__in=open_states)),
+        )
+        .get(pk=order_id)
+    )  # one query: the order, its service and what earlier runs left
     if order.status != Status.QUEUED or order.held_at is not None:
         return "not queued"
     if order.kind not in DISPATCHED_KINDS:
         return "handled by staff"
-    open_attempt = order.attempts.filter(state__in=[State.STARTED, State.UNKNOWN]).last()
-    if open_attempt is not None and not _attempt_resolve(order, open_attempt):
-        order.refresh_from_db()
-        return "found upstream" if order.status == Status.SUBMITTED else "unknown"
+    if order.attempt_open:
+        open_attempt = order.attempts.filter(state__in=open_states).last()
+        if open_attempt is not None and not _attempt_resolve(order, open_attempt):
+            order.refresh_from_db()
+            return "found upstream" if order.status == Status.SUBMITTED else "unknown"
     routes = list(routes_for(order.service))
     if not routes:
         _note(order, "No supplier route for this service: complete it by hand.")
         return "no route"
+    made = order.attempts_made
     for route in routes:  # one round through every route, in priority order
+        made += 1
         try:
             attempt = DispatchAttempt.objects.create(
-                order=order, route=route, key=f"o{order.pk}-a{order.attempts.count() + 1}"
+                order=order, route=route, key=f"o{order.pk}-a{made}"
             )  # committed before the call (autocommit): a crash leaves this trace
         except IntegrityError:
             return "busy"  # another run is dispatching this order right now
@@ -203,12 +220,17 @@ def order_poll(*, order_id: int) -> str:
     return _poll_apply(order, outcome)
 
 
-def _poll_apply(order: Order, outcome) -> str:
+def _poll_apply(order: Order, outcome, *, average_update: bool = True) -> str:
     """Apply what the provider said about a sent order, once."""
     try:
         if isinstance(outcome, Completed):
             try:
-                order_complete(order=order, code=outcome.code, result=outcome.result)
+                order_complete(
+                    order=order,
+                    code=outcome.code,
+                    result=outcome.result,
+                    average_update=average_update,
+                )
             except OrderError:
                 # Completed upstream with nothing to deliver: "result unavailable" (DS-15).
                 order_reject(order=order, reason="The supplier returned no result.")
@@ -274,11 +296,13 @@ def orders_poll_plan(*, order_ids: list[int]) -> tuple[list[int], list[list[int]
 
 def orders_poll_bulk(*, order_ids: list[int]) -> dict[int, str]:
     """Poll sent orders of one supplier in one call (``getimeiorderbulk``) and apply each
-    outcome as ``order_poll`` does; an order without an answer is polled again next time."""
+    outcome as ``order_poll`` does; an order without an answer is polled again next time.
+    What every order needs is read once for the batch: its route, service, customer and
+    storefront, and each service's average delivery time is updated once at the end (DS-9)."""
     orders = [
         o
         for o in Order.objects.filter(pk__in=order_ids[:BULK_MAX])
-        .select_related("route__connection", "service")
+        .select_related("route__connection", "service", "user")
         .order_by("pk")
         if o.status in (Status.SUBMITTED, Status.IN_PROCESS)
         and o.route is not None
@@ -288,19 +312,35 @@ def orders_poll_bulk(*, order_ids: list[int]) -> dict[int, str]:
         return {}
     connection = orders[0].route.connection
     orders = [o for o in orders if o.route.connection_id == connection.pk]
+    storefronts = storefronts_by_id(o.storefront_id for o in orders)
+    for order in orders:
+        order.storefront = storefronts[order.storefront_id]
     now = timezone.now()
     try:
         outcomes = provider_for(connection).poll_bulk([o.provider_ref for o in orders])
     except ProviderError as exc:
-        for order in orders:
-            _poll_record(order, now)
+        _polls_record(orders, now)
         return {o.pk: f"poll failed: {exc}" for o in orders}
+    _polls_record(orders, now)
     results: dict[int, str] = {}
     for order in orders:
-        _poll_record(order, now)
         outcome = outcomes.get(order.provider_ref)
-        results[order.pk] = "no answer" if outcome is None else _poll_apply(order, outcome)
+        if outcome is None:
+            results[order.pk] = "no answer"
+        else:
+            results[order.pk] = _poll_apply(order, outcome, average_update=False)
+    for service_id in {o.service_id for o in orders if results[o.pk] == "completed"}:
+        service_delivery_average_update(service_id=service_id)
     return results
+
+
+def _polls_record(orders: list[Order], now: dt.datetime) -> None:
+    """``_poll_record`` for many orders: one UPDATE per next-poll delay, not one per order."""
+    by_delay: dict[dt.timedelta, list[int]] = {}
+    for order in orders:
+        by_delay.setdefault(poll_delay(now - order.placed_at), []).append(order.pk)
+    for delay, ids in by_delay.items():
+        Order.objects.filter(pk__in=ids).update(next_poll_at=now + delay, polls=F("polls") + 1)
 
 
 def orders_dispatch_batch(*, order_ids: list[int]) -> list[int]:

@@ -28,6 +28,10 @@ other       cable                  ``Completed("Unlocked")``
 An IMEI that is not 15 digits (nor a serial number: 5-20 letters and digits, at least one
 letter) is rejected at placement as "Invalid IMEI"; a serial number follows the table like an IMEI. A ref the sandbox did not make is a ``ProviderFault``.
 
+Like a DHRU supplier with bulk actions on, it answers many orders in one call (``supports_bulk``):
+``place_bulk`` leaves out a request that would fault (the dispatcher then sends that one alone and
+fails over), and ``poll_bulk`` a ref it did not make.
+
 ``lookup`` answers None: placement here changes nothing anywhere, so an order the sandbox
 "never got" can be sent again safely (``supports_lookup`` is True for that reason).
 ``account_balance`` is a large fixed credit; ``list_services`` the fixed list ``SERVICES``.
@@ -166,6 +170,7 @@ def unlock_code(imei: str, remote_id: str, fmt: str) -> str:
 
 class SandboxLab(Provider):
     supports_lookup = True
+    supports_bulk = True
 
     def __init__(self, *, delay_seconds: int = 0, email: str = "sandbox@lab.invalid"):
         self.delay_seconds = delay_seconds
@@ -216,6 +221,18 @@ class SandboxLab(Provider):
         if fmt == "cable":
             return Completed(code="Unlocked")
         return Completed(code=unlock_code(imei, service["id"], fmt))
+
+    def place_bulk(self, requests: list[OrderRequest]) -> dict[str, Submitted | Rejected]:
+        answers = {}
+        for request in requests:
+            try:
+                answers[request.reference] = self.place(request)
+            except ProviderFault:
+                continue  # left out: not placed
+        return answers
+
+    def poll_bulk(self, refs: list[str]) -> dict[str, Pending | Completed | Rejected]:
+        return {ref: self.poll(ref) for ref in refs if REF.match(ref or "")}
 
     def lookup(self, reference: str) -> Submitted | None:
         return None

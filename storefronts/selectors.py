@@ -16,6 +16,13 @@ def _primary_host():
     )
 
 
+def storefronts_by_id(ids) -> dict[int, Storefront]:
+    """Storefronts by id, each with its primary host (one query for a batch of orders whose
+    e-mails carry links)."""
+    rows = Storefront.objects.filter(pk__in=set(ids)).annotate(primary_host=_primary_host())
+    return {storefront.pk: storefront for storefront in rows}
+
+
 def storefront_for_host(host: str) -> Storefront | None:
     """The active storefront answering on ``host`` (port ignored), or None. One query, which
     also brings the storefront's primary host (for the links its e-mails carry)."""

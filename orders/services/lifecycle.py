@@ -114,24 +114,31 @@ def order_transition(
         )
     if to in CABLE_ONLY and order.kind != Service.Kind.CABLE_UNLOCK:
         raise IllegalTransition("Only cable unlocks wait for a device or ship back.")
-    with transaction.atomic():
+    now = timezone.now()
+    # The update and its event commit together. Inside a caller's transaction no savepoint is
+    # needed: a refused compare-and-set wrote nothing, and it is raised outside this block.
+    with transaction.atomic(savepoint=False):
         changed = Order.objects.filter(pk=order.pk, status=source).update(
-            status=to, updated_at=timezone.now(), **updates
+            status=to, updated_at=now, **updates
         )
-        if not changed:
-            order.refresh_from_db()
-            raise IllegalTransition(
-                f"The order changed meanwhile: it is now {order.get_status_display().lower()}."
+        if changed:
+            OrderEvent.objects.create(
+                order=order,
+                storefront_id=order.storefront_id,
+                from_status=source,
+                to_status=to,
+                message=message[:300],
+                actor=actor,
             )
-        OrderEvent.objects.create(
-            order=order,
-            storefront_id=order.storefront_id,
-            from_status=source,
-            to_status=to,
-            message=message[:300],
-            actor=actor,
+    if not changed:
+        order.refresh_from_db()
+        raise IllegalTransition(
+            f"The order changed meanwhile: it is now {order.get_status_display().lower()}."
         )
-    order.refresh_from_db()
+    # The row now holds what this UPDATE wrote (the compare-and-set proved nobody moved it in
+    # between): set the same on the instance instead of reading the row back.
+    for name, value in {"status": to, "updated_at": now, **updates}.items():
+        setattr(order, name, value)
     return order
 
 
@@ -306,10 +313,16 @@ def _order_noted(order: Order, message: str, actor: User | None) -> Order:
 
 @transaction.atomic
 def order_complete(
-    *, order: Order, code: str = "", result: dict | None = None, actor: User | None = None
+    *,
+    order: Order,
+    code: str = "",
+    result: dict | None = None,
+    actor: User | None = None,
+    average_update: bool = True,
 ) -> Order:
     """Deliver the code or the check result, update the service's average delivery time and
-    tell the customer (DS-8)."""
+    tell the customer (DS-8). A caller completing many orders at once passes
+    ``average_update=False`` and updates each service's average once after them (DS-9)."""
     if order.held_at is not None:
         raise OrderError("This order is on hold (DS-2): release it before completing it.")
     if order.kind == Service.Kind.PHONE_CHECK and not result:
@@ -327,7 +340,8 @@ def order_complete(
         result=result or {},
         completed_at=timezone.now(),
     )
-    service_delivery_average_update(service_id=order.service_id)
+    if average_update:
+        service_delivery_average_update(service_id=order.service_id)
     order_completed_notify(order=order)
     return order
 

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -82,7 +84,7 @@ class CeleryWorker:
         log_path: Path,
         pool: str = "solo",
         concurrency: int = 1,
-        queues: str = "celery",
+        queues: str = "",
         include: str = "",
         loglevel: str = "INFO",
     ):
@@ -90,7 +92,7 @@ class CeleryWorker:
         self.log_path = log_path
         self.pool = pool
         self.concurrency = concurrency
-        self.queues = queues
+        self.queues = queues or settings.WORKER_QUEUES  # every queue unless told
         self.include = include
         self.loglevel = loglevel
         self.process: subprocess.Popen | None = None

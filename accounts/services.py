@@ -266,6 +266,32 @@ def notification_queue(
     return notification
 
 
+def notifications_queue_many(items: list[dict]) -> list[Notification]:
+    """``notification_queue`` for many e-mails written in one transaction (a batch of orders
+    completed together): one INSERT for the rows, then each handed to a worker after commit.
+    Each item holds ``notification_queue``'s arguments."""
+    rows = [
+        Notification(
+            storefront=item["storefront"],
+            user=item.get("user"),
+            to=item["to"],
+            kind=item["kind"][:50],
+            content_type=(
+                ContentType.objects.get_for_model(item["about"]) if item.get("about") else None
+            ),
+            object_id=item["about"].pk if item.get("about") else None,
+            from_email=storefront_sender(item["storefront"]),
+            subject=" ".join(item["subject"].split())[:300],
+            body=item["body"],
+        )
+        for item in items
+    ]
+    created = Notification.objects.bulk_create(rows)
+    for notification in created:
+        transaction.on_commit(partial(_notification_schedule, notification.pk))
+    return created
+
+
 def _notification_schedule(notification_id: int) -> None:
     """After commit: hand the notification to a worker. If the broker is down the row stays
     queued and the beat sweep (``notifications_send_stuck``) sends it later."""

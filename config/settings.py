@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes the database connection around every task unless this is set;
+# config/celery.py closes only failed or expired ones instead (CONN_MAX_AGE), as Django does
+# around requests. The number is how many tasks the fixup lets pass before closing anyway.
+CELERY_DB_REUSE_MAX = 1000
 # A queue per kind of work, so a slow supplier or SMTP server never holds the others back
 # (issue 13): placement at suppliers, polling them, e-mail, webhooks; the rest (beat's reports,
 # audits, balance checks) on Celery's default queue. Production runs a worker per queue or group

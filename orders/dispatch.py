@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -42,8 +42,11 @@ from .services import (
     order_reject,
     order_supplier_rejected,
     order_transition,
+    orders_complete,
+    orders_transition,
     service_delivery_average_update,
 )
+from .services.rows import rows_update
 
 log = logging.getLogger(__name__)
 State = DispatchAttempt.State
@@ -52,6 +55,10 @@ DISPATCHED_KINDS = {Service.Kind.IMEI_UNLOCK, Service.Kind.PHONE_CHECK}
 
 class RetryLater(Exception):
     """Every route faulted, or an outcome is still unknown: try again after a while."""
+
+
+class InFlight(Exception):
+    """Another run is placing this order right now: nothing to do here."""
 
 
 def poll_delay(age: dt.timedelta) -> dt.timedelta:
@@ -93,6 +100,44 @@ def _submitted(order: Order, attempt: DispatchAttempt, ref: str) -> Order:
         )
 
 
+def _submitted_many(
+    orders: list[Order], attempts: dict[int, DispatchAttempt], refs: dict[int, str]
+) -> list[Order]:
+    """``_submitted`` for a batch the supplier took in one call: a few statements in all."""
+    if not orders:
+        return []
+    now = timezone.now()
+    next_poll = now + poll_delay(dt.timedelta(0))
+    with transaction.atomic():
+        moved = orders_transition(
+            orders=orders,
+            to=Status.SUBMITTED,
+            message="Sent to our supplier.",
+            updates={
+                o.pk: {
+                    "route_id": attempts[o.pk].route_id,
+                    "provider_ref": refs[o.pk][:100],
+                    "next_poll_at": next_poll,
+                    "dispatch_note": "",
+                }
+                for o in orders
+            },
+        )
+        finished = {}
+        for order in moved:
+            attempt = attempts[order.pk]
+            attempt.state, attempt.remote_ref = State.SUBMITTED, refs[order.pk][:100]
+            attempt.error, attempt.finished_at = "", now
+            finished[attempt.pk] = {
+                "state": attempt.state,
+                "remote_ref": attempt.remote_ref,
+                "error": "",
+                "finished_at": now,
+            }
+        rows_update(DispatchAttempt, finished)
+    return moved
+
+
 def _rejected(order: Order, attempt: DispatchAttempt | None, reason: str) -> Order:
     with transaction.atomic():
         if attempt is not None:
@@ -107,6 +152,12 @@ def _note(order: Order, note: str) -> None:
 def order_dispatch(*, order_id: int) -> str:
     """Send a queued order to its first working route, once. Returns what happened; raises
     RetryLater when it should run again later."""
+    # Three columns first: most runs of a batch's orders end here, finding them sent already.
+    status, held_at, kind = Order.objects.values_list("status", "held_at", "kind").get(pk=order_id)
+    if status != Status.QUEUED or held_at is not None:
+        return "not queued"
+    if kind not in DISPATCHED_KINDS:
+        return "handled by staff"
     attempts = DispatchAttempt.objects.filter(order=OuterRef("pk"))
     open_states = [State.STARTED, State.UNKNOWN]
     order = (
@@ -118,14 +169,16 @@ def order_dispatch(*, order_id: int) -> str:
             attempt_open=Exists(attempts.filter(state__in=open_states)),
         )
         .get(pk=order_id)
-    )  # one query: the order, its service and what earlier runs left
+    )  # with what earlier runs left: a run that races this one collides on its attempt key
     if order.status != Status.QUEUED or order.held_at is not None:
         return "not queued"
-    if order.kind not in DISPATCHED_KINDS:
-        return "handled by staff"
     if order.attempt_open:
         open_attempt = order.attempts.filter(state__in=open_states).last()
-        if open_attempt is not None and not _attempt_resolve(order, open_attempt):
+        try:
+            resolved = open_attempt is None or _attempt_resolve(order, open_attempt)
+        except InFlight:
+            return "in flight"
+        if not resolved:
             order.refresh_from_db()
             return "found upstream" if order.status == Status.SUBMITTED else "unknown"
     routes = list(routes_for(order.service))
@@ -133,6 +186,12 @@ def order_dispatch(*, order_id: int) -> str:
         _note(order, "No supplier route for this service: complete it by hand.")
         return "no route"
     made = order.attempts_made
+    if not made:
+        batched = _batch_with_others(order, routes[0])
+        if batched in ("submitted", "rejected", "busy"):
+            return batched
+        if batched == "left":
+            made = 1  # its first attempt faulted in the batch: on alone, with failover
     for route in routes:  # one round through every route, in priority order
         made += 1
         try:
@@ -161,6 +220,46 @@ def order_dispatch(*, order_id: int) -> str:
     raise RetryLater("every route faulted")
 
 
+def _batch_with_others(order: Order, route) -> str | None:
+    """A supplier that takes many orders in one call gets this order together with the other
+    queued orders of its service that no run has tried yet (up to BULK_MAX): a burst of single
+    orders costs one upstream call, not one each. Their own tasks then find them sent (or in
+    flight). What became of this order, or None to send it alone.
+
+    The orders are claimed under row locks that other claimers skip (PostgreSQL), and their
+    attempts committed with the claim, before the call: each order still goes out at most once,
+    and one the call left out goes on alone, with failover, in the caller."""
+    provider = provider_for(route.connection)
+    if not provider.supports_bulk:
+        return None
+    try:
+        with transaction.atomic():
+            claimed = list(
+                Order.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    service_id=order.service_id,
+                    status=Status.QUEUED,
+                    held_at__isnull=True,
+                    attempts__isnull=True,
+                )
+                .order_by(Case(When(pk=order.pk, then=0), default=1), "pk")[:BULK_MAX]
+            )  # this order first, then the oldest others
+            if order.pk not in {o.pk for o in claimed}:
+                # It was queued and untried a moment ago: another run's claim holds it now.
+                return "busy"
+            if len(claimed) < 2:
+                return None
+            attempts = DispatchAttempt.objects.bulk_create(
+                [DispatchAttempt(order=o, route=route, key=f"o{o.pk}-a1") for o in claimed]
+            )
+    except IntegrityError:
+        return None  # another run made one of these attempts meanwhile: this one alone
+    for claimed_order in claimed:
+        claimed_order.service = order.service
+    by_order = {attempt.order_id: attempt for attempt in attempts}
+    return _dispatch_chunk(claimed, route, provider, attempts=by_order)[order.pk]
+
+
 def _attempt_resolve(order: Order, attempt: DispatchAttempt) -> bool:
     """An earlier attempt may have reached the provider: look it up by its key. Returns True
     when it certainly did not (so a new attempt may go out); never places it again itself."""
@@ -170,7 +269,10 @@ def _attempt_resolve(order: Order, attempt: DispatchAttempt) -> bool:
     connection = attempt.route.connection
     in_flight = attempt.created_at + dt.timedelta(seconds=connection.timeout_seconds + 30)
     if attempt.state == State.STARTED and timezone.now() < in_flight:
-        raise RetryLater("an attempt is still in flight")
+        # Another run is sending it now (a batch that took it along, or a run of its own task
+        # that a worker restart delivered twice). That run records the outcome; if it dies
+        # instead, the sweeper finds the attempt stale (STALE_STARTED) and this is looked up.
+        raise InFlight
     provider = provider_for(connection)
     try:
         found = provider.lookup(attempt.key)
@@ -322,14 +424,24 @@ def orders_poll_bulk(*, order_ids: list[int]) -> dict[int, str]:
         _polls_record(orders, now)
         return {o.pk: f"poll failed: {exc}" for o in orders}
     _polls_record(orders, now)
-    results: dict[int, str] = {}
+    completed = {
+        o.pk: (outcome.code, outcome.result)
+        for o in orders
+        if isinstance(outcome := outcomes.get(o.provider_ref), Completed)
+    }
+    done = orders_complete(results=completed, orders=[o for o in orders if o.pk in completed])
+    results: dict[int, str] = {o.pk: "completed" for o in done}
     for order in orders:
         outcome = outcomes.get(order.provider_ref)
+        if order.pk in results:
+            continue
         if outcome is None:
             results[order.pk] = "no answer"
         else:
             results[order.pk] = _poll_apply(order, outcome, average_update=False)
-    for service_id in {o.service_id for o in orders if results[o.pk] == "completed"}:
+    for service_id in {o.service_id for o in orders if results[o.pk] == "completed"} - {
+        o.service_id for o in done
+    }:
         service_delivery_average_update(service_id=service_id)
     return results
 
@@ -365,46 +477,64 @@ def orders_dispatch_batch(*, order_ids: list[int]) -> list[int]:
             left += [o.pk for o in group]
             continue
         for chunk in (group[i : i + BULK_MAX] for i in range(0, len(group), BULK_MAX)):
-            left += _dispatch_chunk(chunk, routes[0], provider)
+            results = _dispatch_chunk(chunk, routes[0], provider)
+            left += [pk for pk, result in results.items() if result == "left"]
     return sorted(left)
 
 
-def _dispatch_chunk(orders: list[Order], route, provider) -> list[int]:
-    attempts: dict[int, DispatchAttempt] = {}
-    for order in orders:
-        try:
-            attempts[order.pk] = DispatchAttempt.objects.create(
-                order=order, route=route, key=f"o{order.pk}-a1"
-            )  # committed before the call (autocommit): a crash leaves this trace
-        except IntegrityError:
-            continue  # another run is dispatching this order: leave it to that one
+def _dispatch_chunk(
+    orders: list[Order], route, provider, *, attempts: dict[int, DispatchAttempt] | None = None
+) -> dict[int, str]:
+    """Send ``orders`` to ``route`` in one call. What became of each: "submitted", "rejected",
+    "left" (not placed, or unknown: to dispatch one by one) or "busy" (another run has it).
+    ``attempts``: their attempts, committed already by the caller."""
+    if attempts is None:
+        attempts = {}
+        for order in orders:
+            try:
+                attempts[order.pk] = DispatchAttempt.objects.create(
+                    order=order, route=route, key=f"o{order.pk}-a1"
+                )  # committed before the call (autocommit): a crash leaves this trace
+            except IntegrityError:
+                continue  # another run is dispatching this order: leave it to that one
+    results = {o.pk: "busy" for o in orders if o.pk not in attempts}
     sent = [o for o in orders if o.pk in attempts]
     if not sent:
-        return []
+        return results
     try:
         answers = provider.place_bulk([_request_for(o, route, attempts[o.pk].key) for o in sent])
     except ProviderTimeout as exc:
         for order in sent:  # unknown: each is looked up by its key, never sent twice
             _attempt_finish(attempts[order.pk], State.UNKNOWN, error=str(exc))
             _note(order, "The supplier did not answer in time; looking the order up.")
-        return [o.pk for o in sent]
+        return results | {o.pk: "left" for o in sent}
     except ProviderFault as exc:
         log.warning("bulk dispatch to route %s faulted: %s", route.pk, exc)
         for order in sent:
             _attempt_finish(attempts[order.pk], State.FAULT, error=str(exc))
-        return [o.pk for o in sent]  # one by one: the next routes are tried
-    left: list[int] = []
+        return results | {o.pk: "left" for o in sent}  # one by one: the next routes are tried
+    submitted = {
+        o.pk: answers[attempts[o.pk].key].ref
+        for o in sent
+        if isinstance(answers.get(attempts[o.pk].key), Submitted)
+    }
+    for order in _submitted_many([o for o in sent if o.pk in submitted], attempts, submitted):
+        results[order.pk] = "submitted"
     for order in sent:
         attempt = attempts[order.pk]
         outcome = answers.get(attempt.key)
+        if order.pk in results:
+            continue
         if isinstance(outcome, Submitted):
-            _submitted(order, attempt, outcome.ref)
+            _submitted(order, attempt, outcome.ref)  # one the batch move left: says why
+            results[order.pk] = "submitted"
         elif isinstance(outcome, Rejected):
             _rejected(order, attempt, outcome.reason)
+            results[order.pk] = "rejected"
         else:  # left out: not placed, for a reason of the supplier's
             _attempt_finish(attempt, State.FAULT, error="not placed in the bulk call")
-            left.append(order.pk)
-    return left
+            results[order.pk] = "left"
+    return results
 
 
 def orders_due_for_poll(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
@@ -424,14 +554,26 @@ def orders_due_for_poll(*, now: dt.datetime | None = None, limit: int = 200) -> 
 
 # Longer than the longest retry countdown (orders.tasks._backoff: 10 minutes + 25 % jitter).
 RETRYING_WINDOW = dt.timedelta(minutes=15)
+# Longer than any attempt's in-flight window (the longest connection timeout, 120 s, + 30 s): a
+# STARTED attempt this old lost the run that made it.
+STALE_STARTED = dt.timedelta(minutes=3)
 
 
 def orders_lost_in_queue(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
     """Queued orders with no dispatch for a while: their task was lost. An order with an attempt
     in the last RETRYING_WINDOW still has its task, retrying with backoff: sweeping it would start
-    a second chain of retries on every sweep while its suppliers are down."""
+    a second chain of retries on every sweep while its suppliers are down. An attempt still
+    STARTED long after its in-flight window is different: the run that made it died mid-call
+    (its batch's, or its own task's after a redelivery found it in flight), so it is swept and
+    looked up."""
     now = now or timezone.now()
     stale = now - dt.timedelta(minutes=2)
+    recent = DispatchAttempt.objects.filter(
+        order=OuterRef("pk"), created_at__gte=now - RETRYING_WINDOW
+    )
+    abandoned = DispatchAttempt.objects.filter(
+        order=OuterRef("pk"), state=State.STARTED, created_at__lt=now - STALE_STARTED
+    )
     return list(
         Order.objects.filter(
             status=Status.QUEUED,
@@ -440,7 +582,7 @@ def orders_lost_in_queue(*, now: dt.datetime | None = None, limit: int = 200) ->
             updated_at__lt=stale,
         )
         .exclude(dispatch_note__startswith="No supplier route")
-        .exclude(attempts__created_at__gte=now - RETRYING_WINDOW)
+        .filter(~Exists(recent) | Exists(abandoned))
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )

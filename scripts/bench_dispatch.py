@@ -189,8 +189,10 @@ def measure_orders(ids: list[int], broker: Broker, timeout: float) -> float:
 def task_times(log: str) -> None:
     """The mean run time of each task, from the worker's INFO log (-v)."""
     times: dict[str, list[float]] = {}
-    for match in re.finditer(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([0-9.]+)s", log):
+    for match in re.finditer(r"Task ([\w.]+)\[[^\]]+\] succeeded in ([0-9.]+)s: (.*)", log):
         times.setdefault(match[1], []).append(float(match[2]))
+        if match[1].endswith("order_dispatch"):  # and by what the run found
+            times.setdefault(f"  → {match[3].strip()[:24]}", []).append(float(match[2]))
     print("Mean run time in the worker (its INFO log):")
     for name, values in sorted(times.items()):
         print(f"  {name:32} {len(values):>6} x {sum(values) / len(values) * 1000:8.2f} ms")

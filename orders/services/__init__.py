@@ -30,13 +30,16 @@ from .lifecycle import (
     order_supplier_rejected,
     order_timeline_note,
     order_transition,
+    orders_complete,
     orders_release_due,
+    orders_transition,
     service_delivery_average_update,
 )
 from .notifications import (
     order_bulk_confirmation_notify,
     order_completed_notify,
     order_confirmation_notify,
+    orders_completed_notify,
 )
 from .placement import (
     BULK_MAX_LINES,
@@ -65,6 +68,7 @@ __all__ = [
     "order_complete",
     "order_completed_notify",
     "order_confirmation_notify",
+    "orders_completed_notify",
     "order_delivery_confirm",
     "order_hold",
     "order_hold_release",
@@ -81,7 +85,9 @@ __all__ = [
     "order_upstream_cancel",
     "order_timeline_note",
     "order_transition",
+    "orders_complete",
     "orders_release_due",
+    "orders_transition",
     "quote_create",
     "quote_price_to_charge",
     "quote_read",

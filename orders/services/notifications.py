@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from accounts.models import Notification
-from accounts.services import notification_queue
+from accounts.services import notification_queue, notifications_queue_many
 from storefronts.links import storefront_url
 
 from ..models import Order
@@ -16,17 +16,21 @@ def _order_url(order: Order) -> str:
     return storefront_url(order.storefront, f"/orders/{order.pk}/")
 
 
-def _queue(order: Order, *, kind: str, subject: str, template: str, context: dict) -> Notification:
+def _message(order: Order, *, kind: str, subject: str, template: str, context: dict) -> dict:
     storefront = order.storefront
-    return notification_queue(
-        storefront=storefront,
-        to=order.email,
-        kind=kind,
-        subject=f"[{storefront.display_name}] {subject}",
-        body=render_to_string(template, {"storefront": storefront, **context}),
-        about=order,
-        user=order.user,
-    )
+    return {
+        "storefront": storefront,
+        "to": order.email,
+        "kind": kind,
+        "subject": f"[{storefront.display_name}] {subject}",
+        "body": render_to_string(template, {"storefront": storefront, **context}),
+        "about": order,
+        "user": order.user,
+    }
+
+
+def _queue(order: Order, **message) -> Notification:
+    return notification_queue(**_message(order, **message))
 
 
 def order_confirmation_notify(*, order: Order) -> Notification:
@@ -50,11 +54,20 @@ def order_bulk_confirmation_notify(*, orders: list[Order]) -> Notification:
     )
 
 
-def order_completed_notify(*, order: Order) -> Notification:
-    return _queue(
+def _completed_message(order: Order) -> dict:
+    return _message(
         order,
         kind="order_completed",
         subject=f"Order {order.number}: your result is ready",
         template="orders/email/completed.txt",
         context={"order": order, "url": _order_url(order)},
     )
+
+
+def order_completed_notify(*, order: Order) -> Notification:
+    return notification_queue(**_completed_message(order))
+
+
+def orders_completed_notify(*, orders: list[Order]) -> list[Notification]:
+    """``order_completed_notify`` for a batch completed in one transaction: one INSERT."""
+    return notifications_queue_many([_completed_message(order) for order in orders])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
@@ -220,6 +221,53 @@ def wallet_debit(
         memo=memo,
         key_is_new=key_is_new,
     )
+
+
+@dataclass(frozen=True)
+class Debit:
+    """One debit of ``wallet_debit_many``."""
+
+    amount: Decimal
+    reference: str
+    idempotency_key: str
+    memo: str = ""
+
+
+def wallet_debit_many(*, owner: User, kind: str, debits: list[Debit]) -> list[LedgerEntry]:
+    """Take every debit from the owner's wallet at once, or none (InsufficientFunds, nothing
+    changed): one conditional ``UPDATE … RETURNING`` for their total and one INSERT for their
+    entries, each with the balance after it, in order (DS-5). For a bulk order's lines, whose
+    keys name the orders inserted in the caller's open transaction: no replay can exist, and a
+    failure undoes that whole transaction."""
+    if kind not in DEBIT_KINDS:
+        raise ValueError(f"{kind} is not a debit")
+    amounts = [money_amount(d.amount) for d in debits]
+    if not debits or min(amounts) <= 0:
+        raise ValueError("debits of positive amounts")
+    total = sum(amounts, Decimal("0.00"))
+    with transaction.atomic(savepoint=False):
+        changed = _wallet_balance_add(-total, wallet_id=None, owner=owner)
+        if changed is None:
+            wallet = wallet_get_or_create(user=owner)
+            raise InsufficientFunds(wallet.balance, total, wallet.currency)
+        wallet_id, balance, storefront_id = changed
+        running = balance + total
+        entries = []
+        for debit, amount in zip(debits, amounts, strict=True):
+            running -= amount
+            entries.append(
+                LedgerEntry(
+                    storefront_id=storefront_id,
+                    wallet_id=wallet_id,
+                    kind=kind,
+                    amount=-amount,
+                    balance_after=running,
+                    reference=debit.reference[:100],
+                    memo=debit.memo[:300],
+                    idempotency_key=debit.idempotency_key,
+                )
+            )
+        return LedgerEntry.objects.bulk_create(entries)
 
 
 # --- top-ups -------------------------------------------------------------------------------

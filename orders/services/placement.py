@@ -15,13 +15,13 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import terms_acceptance_record
-from billing.exceptions import InsufficientFunds
 from billing.models import LedgerEntry, Wallet
-from billing.services import wallet_debit
+from billing.services import Debit, wallet_debit, wallet_debit_many
 from catalog.models import Service
 from storefronts.selectors import terms_current
 
@@ -99,12 +99,14 @@ def _check_customer(user: User, *, accept_terms: bool, ip: str | None, user_agen
         user._terms_need_acceptance = False
 
 
+def _limit_message(limit: int) -> str:
+    return f"You can place up to {limit} orders an hour. Please wait a little and try again."
+
+
 def _check_rate(user: User, extra: int = 1) -> None:
     limit = user.storefront.orders_per_hour_limit
     if limit and orders_in_last_hour(user=user) + extra > limit:
-        raise OrderLimitReached(
-            f"You can place up to {limit} orders an hour. Please wait a little and try again."
-        )
+        raise OrderLimitReached(_limit_message(limit))
 
 
 def order_place(*, user: User, request: PlaceRequest) -> Order:
@@ -189,16 +191,48 @@ def _order_write(
         # Lock the account's wallet first, so concurrent orders count each other exactly.
         wallet = Wallet.objects.select_for_update().filter(user=user).first()
         _check_rate(user)
-    now = timezone.now()
+    order = _order_new(user, service, quote, price, values, address, request, batch)
+    order.save(force_insert=True)
+    wallet_debit(
+        wallet=wallet,
+        owner=None if wallet else user,
+        amount=price,
+        kind=Kind.ORDER_DEBIT,
+        reference=f"order:{order.pk}",
+        idempotency_key=f"order:{order.pk}:debit",
+        memo=f"Order {order.number}: {service.name}",
+        key_is_new=True,  # named by the order inserted just now, in this transaction
+    )
+    OrderEvent.objects.create(
+        order=order,
+        storefront_id=order.storefront_id,
+        to_status=order.status,
+        message=_placed_message(order),
+    )
+    return order
+
+
+def _order_new(
+    user: User,
+    service: Service,
+    quote: Quote,
+    price: Decimal,
+    values: dict,
+    address: str,
+    request: PlaceRequest,
+    batch: str = "",
+    now: dt.datetime | None = None,
+) -> Order:
+    """The order row as placement writes it (not saved)."""
+    now = now or timezone.now()
     window = service.storefront.cancellation_window_minutes
-    status = _initial_status(service)
-    order = Order.objects.create(
+    return Order(
         storefront=service.storefront,
         user=user,
         service=service,
         kind=service.kind,
         service_name=service.name,
-        status=status,
+        status=_initial_status(service),
         price=price,
         currency=quote.currency,
         quote_id=quote.quote_id,
@@ -216,23 +250,6 @@ def _order_write(
         cancel_until=now + dt.timedelta(minutes=window) if window else None,
         due_at=_order_due_at(service, now),
     )
-    wallet_debit(
-        wallet=wallet,
-        owner=None if wallet else user,
-        amount=price,
-        kind=Kind.ORDER_DEBIT,
-        reference=f"order:{order.pk}",
-        idempotency_key=f"order:{order.pk}:debit",
-        memo=f"Order {order.number}: {service.name}",
-        key_is_new=True,  # named by the order inserted just now, in this transaction
-    )
-    OrderEvent.objects.create(
-        order=order,
-        storefront_id=order.storefront_id,
-        to_status=status,
-        message=_placed_message(order),
-    )
-    return order
 
 
 def _placed_message(order: Order) -> str:
@@ -298,9 +315,17 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
         .exclude(form_token__startswith=f"{request.form_token}:")
         .values_list("imei", flat=True)
     )
+    if "custom_fields" not in getattr(service, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([service], "custom_fields")  # once for every line's check
     batch = uuid.uuid4().hex[:16]
+    tokens = {imei: f"{request.form_token}:{imei}"[:64] for _, imei in numbered}
+    earlier = {
+        o.form_token: o
+        for o in Order.objects.filter(user=user, form_token__in=list(tokens.values()))
+    }  # a repeated submit: its lines answer with the orders it made (one query, not one each)
     seen: set[str] = set()
     lines: list[BulkLine] = []
+    to_place: list[tuple[BulkLine, dict]] = []
     for number, imei in numbered:
         problem = imei_error(imei)
         if problem:
@@ -315,37 +340,102 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
                 BulkLine(number, imei, "refused", "Already has an open order for this service.")
             )
             continue
-        token = f"{request.form_token}:{imei}"[:64]
-        existing = Order.objects.filter(user=user, form_token=token).first()
+        existing = earlier.get(tokens[imei])
         if existing is not None:
             lines.append(BulkLine(number, imei, "placed", order=existing))
             continue
-        values = {**request.values, "IMEI": imei}
-        try:
-            values = order_fields_clean(service, values)
-            line_request = PlaceRequest(**{**request.__dict__, "form_token": token})
-            with transaction.atomic():
-                order = _order_write(user, service, quote, price, values, "", line_request, batch)
-        except InsufficientFunds:
-            lines.append(BulkLine(number, imei, "refused", "Not enough balance left."))
-            continue
+        try:  # the IMEI was checked above
+            values = {"IMEI": imei, **order_fields_clean(service, request.values, skip=("IMEI",))}
         except OrderFieldsInvalid as exc:
             lines.append(BulkLine(number, imei, "refused", "; ".join(exc.errors.values())))
             continue
-        except OrderLimitReached as exc:
-            lines.append(BulkLine(number, imei, "refused", str(exc)))
-            continue
-        lines.append(BulkLine(number, imei, "placed", order=order))
+        line = BulkLine(number, imei, "placed")
+        lines.append(line)
+        to_place.append((line, values))
+    try:
+        _bulk_write(user, service, quote, price, to_place, request, batch, tokens)
+    except IntegrityError:
+        # The same form submitted twice at once: the first one made the orders.
+        earlier = {
+            o.form_token: o
+            for o in Order.objects.filter(user=user, form_token__in=list(tokens.values()))
+        }
+        for line, _values in to_place:
+            line.order = earlier.get(tokens[line.imei])
+            if line.order is None:
+                raise
     placed = [x.order for x in lines if x.outcome == "placed" and x.order.batch == batch]
     if placed:
         order_bulk_confirmation_notify(orders=placed)
-        queued = [o for o in placed if o.status == Status.QUEUED]
+        queued = [o.pk for o in placed if o.status == Status.QUEUED]
         if len(queued) > 1:  # the lines go together (one upstream call where offered)
-            transaction.on_commit(partial(_batch_dispatch_schedule, [o.pk for o in queued]))
+            transaction.on_commit(partial(_batch_dispatch_schedule, queued))
         for order in placed:
-            if order not in queued or len(queued) == 1:
+            if order.status != Status.QUEUED or len(queued) == 1:
                 transaction.on_commit(partial(_dispatch_schedule, order))
     return BulkReport(lines)
+
+
+def _bulk_write(
+    user: User,
+    service: Service,
+    quote: Quote,
+    price: Decimal,
+    to_place: list[tuple[BulkLine, dict]],
+    request: PlaceRequest,
+    batch: str,
+    tokens: dict[str, str],
+) -> None:
+    """The lines' orders, their debits and first events, in one transaction of a few
+    statements whatever the number of lines. The wallet is locked first, so the lines the
+    balance covers (DS-5) and the hourly limit allows are known exactly, in list order, as one
+    by one; the lines after them are refused with the same reasons."""
+    if not to_place:
+        return
+    limit = service.storefront.orders_per_hour_limit
+    with transaction.atomic():
+        wallet = Wallet.objects.select_for_update().filter(user=user).first()
+        balance = wallet.balance if wallet else Decimal("0.00")
+        allowed = max(0, limit - orders_in_last_hour(user=user)) if limit else len(to_place)
+        covered = int(balance // price) if price > 0 else len(to_place)
+        now = timezone.now()
+        orders = []
+        for index, (line, values) in enumerate(to_place):
+            if index >= allowed:
+                line.outcome, line.reason = "refused", _limit_message(limit)
+            elif index >= covered:
+                line.outcome, line.reason = "refused", "Not enough balance left."
+            else:
+                line_request = PlaceRequest(**{**request.__dict__, "form_token": tokens[line.imei]})
+                line.order = _order_new(
+                    user, service, quote, price, values, "", line_request, batch, now
+                )
+                orders.append(line.order)
+        if not orders:
+            return
+        Order.objects.bulk_create(orders)
+        wallet_debit_many(
+            owner=user,
+            kind=Kind.ORDER_DEBIT,
+            debits=[
+                Debit(
+                    amount=price,
+                    reference=f"order:{o.pk}",
+                    idempotency_key=f"order:{o.pk}:debit",
+                    memo=f"Order {o.number}: {service.name}",
+                )
+                for o in orders
+            ],
+        )
+        OrderEvent.objects.bulk_create(
+            OrderEvent(
+                order=o,
+                storefront_id=o.storefront_id,
+                to_status=o.status,
+                message=_placed_message(o),
+            )
+            for o in orders
+        )
 
 
 def _batch_dispatch_schedule(order_ids: list[int]) -> None:

@@ -13,7 +13,8 @@ as they can to two endpoints of that one server:
 
 It prints requests, errors, throughput and p50/p99 latency of each, their ratios (real ÷ baseline),
 and the number of SQL queries one order placement request makes (``-v`` lists them).
-Environment: ``BENCH_CLIENTS`` (8), ``BENCH_SECONDS`` (10 per endpoint), ``BENCH_ROUNDS`` (5: the
+The cache, sessions and task queue are in Redis (``BENCH_REDIS_URL``, redis://127.0.0.1:6379/15),
+as in production. Environment: ``BENCH_CLIENTS`` (8), ``BENCH_SECONDS`` (10 per endpoint), ``BENCH_ROUNDS`` (5: the
 measuring alternates the two endpoints in that many rounds), ``BENCH_WARMUP`` (2 per endpoint), ``BENCH_WORKERS`` (2) and ``BENCH_THREADS`` (4) for gunicorn, ``BENCH_DATABASE_URL``.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.cookies
+import json
 import os
 import random
 import re
@@ -406,6 +408,9 @@ def main() -> int:
     if clients < 1 or seconds <= 0:
         raise SystemExit("BENCH_CLIENTS and BENCH_SECONDS must be positive")
 
+    redis_url = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/15"
+    redis_check(redis_url)
+    prefix = f"bench-{uuid.uuid4().hex[:10]}"
     var_dir = Path(tempfile.mkdtemp(prefix="unlock-bench-"))
     # The server and this process share these; development settings without DEBUG, the baseline
     # view mounted, email rendered but not delivered (delivery is not the app's cost).
@@ -418,8 +423,13 @@ def main() -> int:
             "BENCH_BASELINE": "1",
             "VAR_DIR": str(var_dir),
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            # Tasks queue on the embedded broker in the temporary VAR_DIR; no worker runs.
-            "CELERY_BROKER_URL": "",
+            # Cache, sessions and the task queue in Redis as in production (README
+            # "Production"), under a key prefix of this run's own (deleted at the end). The
+            # tasks an order queues (its dispatch, its e-mail) wait there: no worker runs.
+            "REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": prefix,
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_BROKER_TRANSPORT_OPTIONS": json.dumps({"global_keyprefix": f"{prefix}:"}),
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "LOG_LEVEL": "ERROR",
         }
@@ -490,7 +500,28 @@ def main() -> int:
 
             connections.close_all()
         database_recreate(url, drop_only=True)
+        redis_clear(redis_url, prefix)
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def redis_check(url: str, setting: str = "BENCH_REDIS_URL") -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"make bench needs Redis at {setting} ({url}): {exc}") from exc
+
+
+def redis_clear(url: str, prefix: str) -> None:
+    """Every key this run made (cache, sessions, queued tasks) is deleted."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def report(results: dict[str, Sample], clients: int, queries_real: int, queries_baseline: int):

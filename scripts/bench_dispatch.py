@@ -51,6 +51,7 @@ from bench import (  # noqa: E402 - the first part of make bench: same database 
     env_number,
     fixtures_create,
     interrupted,
+    redis_check,
     result_record,
 )
 
@@ -60,15 +61,6 @@ DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/15"
 # CELERY_TASK_ROUTES), and is counted at the end.
 QUEUES = ("celery", "dispatch", "polling")
 REMOTE_SERVICE = "UNL-SAMSUNG-8"
-
-
-def broker_check(url: str) -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        raise SystemExit(f"make bench needs Redis at BENCH_BROKER_URL ({url}): {exc}") from exc
 
 
 def imei_plain() -> str:
@@ -211,7 +203,7 @@ def main() -> int:
     concurrency = env_number("BENCH_DISPATCH_CONCURRENCY", 2)
     if orders < 1 or noops < 1 or concurrency < 1:
         raise SystemExit("BENCH_DISPATCH_ORDERS, _NOOPS and _CONCURRENCY must be positive")
-    broker_check(broker_url)
+    redis_check(broker_url, "BENCH_BROKER_URL")
     database_name(url)
 
     prefix = f"bench-{uuid.uuid4().hex[:10]}:"

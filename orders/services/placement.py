@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import terms_acceptance_record
+from billing.exceptions import InsufficientFunds
 from billing.models import LedgerEntry, Wallet
 from billing.services import Debit, wallet_debit, wallet_debit_many
 from catalog.models import Service
@@ -118,28 +119,27 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
         raise OrderError("This service is not available.")
     if not request.form_token or len(request.form_token) > 64:
         raise OrderError("This order form is no longer valid: please reload the page.")
-    existing = Order.objects.filter(user=user, form_token=request.form_token).first()
-    if existing is not None:
-        return existing
-    _check_customer(
-        user,
-        accept_terms=request.accept_terms,
-        ip=request.ip_address,
-        user_agent=request.user_agent,
-    )
-    quote, price = _quote_and_price(user, request)
-    values = order_fields_clean(service, request.values)
-    address = (request.shipping_address or "").strip()
-    if service.kind == Service.Kind.CABLE_UNLOCK and len(address) < 10:
-        raise OrderFieldsInvalid(
-            {"shipping_address": "Enter the full address to return the phone to."}
-        )
+    # A form submitted again is found by its token when its insert fails (the unique key), or,
+    # when a check refuses it first (an expired quote, the hourly limit), before that refusal
+    # is shown: a first submit costs no lookup.
     try:
+        _check_customer(
+            user,
+            accept_terms=request.accept_terms,
+            ip=request.ip_address,
+            user_agent=request.user_agent,
+        )
+        quote, price = _quote_and_price(user, request)
+        values = order_fields_clean(service, request.values)
+        address = (request.shipping_address or "").strip()
+        if service.kind == Service.Kind.CABLE_UNLOCK and len(address) < 10:
+            raise OrderFieldsInvalid(
+                {"shipping_address": "Enter the full address to return the phone to."}
+            )
         with transaction.atomic():
             order = _order_write(user, service, quote, price, values, address, request)
             order_confirmation_notify(order=order)
-    except IntegrityError:
-        # The same form submitted twice at once: the first one made the order.
+    except (OrderError, InsufficientFunds, IntegrityError):
         existing = Order.objects.filter(user=user, form_token=request.form_token).first()
         if existing is None:
             raise

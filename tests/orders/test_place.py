@@ -365,5 +365,7 @@ def test_order_placement_request_stays_within_its_query_budget(
     retail_client.force_login(funded_retail)
     _, quote, token = order_form(retail_client, unlock_retail)
     data = {"quote": quote, "form_token": token, "IMEI": VALID_IMEIS[0]}
-    with django_assert_max_num_queries(16):
+    # 15 here on SQLite with the database cache and sessions; `make bench` on PostgreSQL with
+    # sessions in Redis: 11 (a first submit no longer looks its form token up: issue 13).
+    with django_assert_max_num_queries(15):
         assert retail_client.post(f"/orders/new/{unlock_retail.pk}/", data).status_code == 302

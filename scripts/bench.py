@@ -208,7 +208,9 @@ def free_port() -> int:
     return port if port != 8000 else free_port()
 
 
-def server_start(port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
+def server_start(
+    port: int, workers: int, threads: int, log_path: Path, env: dict | None = None
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -225,7 +227,12 @@ def server_start(port: int, workers: int, threads: int, log_path: Path) -> subpr
     ]
     log = open(log_path, "ab")  # noqa: SIM115 - the server writes to it until it stops
     server = subprocess.Popen(
-        command, cwd=ROOT, stdout=log, stderr=log, start_new_session=True, env=os.environ.copy()
+        command,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        env=env if env is not None else os.environ.copy(),
     )
     log.close()
     try:

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 
-from storefronts.admin import StorefrontScopedAdmin
+from storefronts.admin import RecentFilter, StorefrontScopedAdmin, exact_search
 
 from . import services
 from .exceptions import BillingError
@@ -37,9 +37,18 @@ class WalletAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "wallet", "kind", "amount", "balance_after", "reference", "memo")
     list_select_related = ("wallet__user",)
-    list_filter = ("kind", "storefront")
-    search_fields = ("wallet__user__email", "reference", "idempotency_key")
-    date_hierarchy = "created_at"
+    list_filter = ("kind", RecentFilter, "storefront")
+    search_fields = ("reference",)  # the search box; get_search_results says what it matches
+    search_help_text = "A customer's e-mail address, or a reference (order:123) or key, exactly"
+
+    def get_search_results(self, request, queryset, search_term):
+        found = exact_search(
+            queryset,
+            search_term,
+            email="wallet__user__email",
+            other=("reference", "idempotency_key"),
+        )
+        return found, False
 
 
 @admin.register(Payment)

@@ -93,6 +93,8 @@ class LedgerEntry(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["storefront", "-created_at", "-id"]),  # the staff ledger list
+            models.Index(fields=["-created_at", "-id"]),  # the operator's, across storefronts
             models.Index(fields=["wallet", "-created_at", "-id"]),
             models.Index(fields=["wallet", "kind", "-created_at"]),
             models.Index(fields=["storefront", "kind"]),

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.admin import NotificationInline
 from billing.exceptions import BillingError
 from catalog.models import Service
-from storefronts.admin import StorefrontScopedAdmin
+from storefronts.admin import RecentFilter, StorefrontScopedAdmin, exact_search
 from storefronts.client_ip import client_ip
 from storefronts.numbers import parse_id_or_none
 
@@ -512,6 +512,11 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class PlacedFilter(RecentFilter):
+    title = "placed"
+    field = "placed_at"
+
+
 @admin.register(Order)
 class OrderAdmin(StorefrontScopedAdmin):
     change_list_template = "admin/orders/order/change_list.html"
@@ -529,15 +534,33 @@ class OrderAdmin(StorefrontScopedAdmin):
         "is_overdue",
     )
     list_display_links = ("number",)
-    list_filter = ("status", KindFilter, ServiceFilter, OverdueFilter, OnHoldFilter)
+    list_filter = (
+        "status",
+        PlacedFilter,
+        KindFilter,
+        ServiceFilter,
+        OverdueFilter,
+        OnHoldFilter,
+    )
     list_select_related = ("user",)
-    search_fields = ("imei", "email", "ip_address", "customer_reference", "user__email")
-    search_help_text = "IMEI, email, IP address or the reseller's reference"
-    date_hierarchy = "placed_at"
-    show_full_result_count = False
+    search_fields = ("imei",)  # the search box; get_search_results says what it matches
+    search_help_text = (
+        "An IMEI (15 digits), an e-mail address, an IP address or the reseller's reference"
+    )
     inlines = [OrderEventInline, DispatchAttemptInline, NotificationInline]
     actions = [_make_bulk_action(a) for a in STAFF_ACTIONS.values() if a.bulk]
     readonly_fields = ("number", "price_display", "is_held", "is_overdue")
+
+    def get_search_results(self, request, queryset, search_term):
+        found = exact_search(
+            queryset,
+            search_term,
+            imei="imei",
+            email="email",
+            other=("customer_reference", "ip_address"),
+        )
+        return found, False
+
     fieldsets = (
         (
             None,

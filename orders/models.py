@@ -118,6 +118,13 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(price__gt=0), name="order_price_positive"),
         ]
         indexes = [
+            # Every list and staff search a page offers, answered by an index at a million
+            # orders (issue 13, make bench-scale): newest first per storefront and across them
+            # (the platform operator), an IMEI or an e-mail across storefronts.
+            models.Index(fields=["storefront", "-placed_at", "-id"]),
+            models.Index(fields=["-placed_at", "-id"]),
+            models.Index(fields=["imei"]),
+            models.Index(fields=["email"]),
             models.Index(fields=["storefront", "user", "-placed_at"]),
             models.Index(fields=["storefront", "status", "-placed_at"]),
             models.Index(fields=["storefront", "email"]),

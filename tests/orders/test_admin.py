@@ -661,3 +661,46 @@ def test_reject_or_refuse_of_a_sent_order_says_the_supplier_still_has_it(
     refused = _act(support, never_sent, "refuse", {"reason_choice": "Suspected fraud."})
     assert [level for level, _m in _messages(refused)] == ["success"]
     assert _balance(customer) == Decimal("100.00")
+
+
+@pytest.mark.django_db
+def test_search_is_exact_so_an_index_answers_it(support, retail, customer, unlock):
+    """Issue 13: on a million orders a search must use an index, so it matches whole values: a
+    15-digit IMEI (full-width digits read as ASCII), an e-mail address in any case, an IP
+    address, the reseller's reference. Part of a value finds nothing; junk is no 500."""
+    order = _place(customer, unlock, "t1", imei=IMEIS[0], customer_reference="JOB-77")
+
+    def found(q):
+        page = support.get(CHANGELIST, {"q": q})
+        assert page.status_code == 200
+        return list(page.context["cl"].result_list)
+
+    fullwidth = IMEIS[0].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert found(fullwidth) == [order]
+    assert found("Customer@Example.com".lower()) == [order]
+    assert found("JOB-77") == [order]
+    assert found(IMEIS[0][:8]) == []  # a part of an IMEI: not a prefix scan of every order
+    assert found("customer@") == []
+    assert found("999.1.1.1") == [] and found("%") == [] and found("x" * 300) == []
+
+
+@pytest.mark.django_db
+def test_order_list_counts_at_most_its_cap_and_offers_date_ranges(
+    support, retail, customer, unlock, monkeypatch
+):
+    """The list never counts a whole table: past the cap it counts cap + 1 (issue 13). Its
+    date filter narrows by placed_at (no date_hierarchy reading every row's year)."""
+    from storefronts.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 2)
+    for i in range(4):
+        _place(customer, unlock, f"t{i}", imei=IMEIS[i])
+    old = Order.objects.order_by("pk").first()
+    Order.objects.filter(pk=old.pk).update(placed_at=timezone.now() - dt.timedelta(days=40))
+    page = support.get(CHANGELIST)
+    assert page.context["cl"].result_count == 3  # cap + 1: "more than 2"
+    assert len(page.context["cl"].result_list) == 4  # the page still lists what is there
+    recent = support.get(CHANGELIST, {"since": "30"}).context["cl"].result_list
+    assert old not in list(recent) and len(recent) == 3
+    assert "Last 30 days" in page.content.decode()
+    assert support.get(CHANGELIST, {"since": "junk"}).status_code == 200

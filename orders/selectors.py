@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -88,16 +89,34 @@ def terms_need_acceptance(*, user) -> bool:
     cached = getattr(user, "_terms_need_acceptance", None)
     if cached is not None:
         return cached
-    accepted = (
-        user.storefront.published_terms()
-        .annotate(
-            accepted=Exists(
-                TermsAcceptance.objects.filter(user_id=user.pk, terms_version=OuterRef("pk"))
+    storefront = user.storefront
+    version_id = getattr(storefront, "current_terms_id", _UNKNOWN)  # read with the storefront
+    if version_id is None:
+        needed = False  # the storefront has no terms yet
+    elif version_id is not _UNKNOWN and cache.get(_accepted_key(user, version_id)):
+        needed = False  # an acceptance is never withdrawn: remembered per version
+    else:
+        accepted = (
+            storefront.published_terms()
+            .annotate(
+                accepted=Exists(
+                    TermsAcceptance.objects.filter(user_id=user.pk, terms_version=OuterRef("pk"))
+                )
             )
+            .values_list("pk", "accepted")
+            .first()
         )
-        .values_list("accepted", flat=True)
-        .first()
-    )
-    needed = accepted is not None and not accepted  # None: the storefront has no terms yet
+        needed = accepted is not None and not accepted[1]
+        if accepted is not None and accepted[1]:
+            cache.set(_accepted_key(user, accepted[0]), True, timeout=24 * 3600)
     user._terms_need_acceptance = needed
     return needed
+
+
+_UNKNOWN = object()
+
+
+def _accepted_key(user, version_id: int) -> str:
+    # The account's creation time too: ids that a rebuilt database hands out again never
+    # match a key a kept cache still holds.
+    return f"terms-accepted:{user.pk}:{int(user.date_joined.timestamp())}:{version_id}"

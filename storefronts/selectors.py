@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Now
 from django.http.request import split_domain_port
 
 from .models import Storefront, StorefrontDomain, TermsVersion
@@ -23,16 +24,25 @@ def storefronts_by_id(ids) -> dict[int, Storefront]:
     return {storefront.pk: storefront for storefront in rows}
 
 
+def _current_terms_id():
+    return Subquery(
+        TermsVersion.objects.filter(storefront=OuterRef("pk"), published_at__lte=Now())
+        .order_by("-published_at")
+        .values("pk")[:1]
+    )
+
+
 def storefront_for_host(host: str) -> Storefront | None:
     """The active storefront answering on ``host`` (port ignored), or None. One query, which
-    also brings the storefront's primary host (for the links its e-mails carry)."""
+    also brings the storefront's primary host (for the links its e-mails carry) and the id of
+    its current terms (IS-13: whether a customer accepted them is then a cache read)."""
     domain, _port = split_domain_port(host)
     domain = domain.lower().rstrip(".")
     if not domain:
         return None
     return (
         Storefront.objects.filter(domains__host=domain, is_active=True)
-        .annotate(primary_host=_primary_host())
+        .annotate(primary_host=_primary_host(), current_terms_id=_current_terms_id())
         .first()
     )
 

@@ -298,6 +298,26 @@ def test_new_terms_are_asked_for_before_the_next_order(
     assert funded_retail.terms_acceptances.filter(terms_version__label="2027-01").exists()
 
 
+def test_an_acceptance_remembered_between_orders_never_covers_newer_terms(
+    retail_client, funded_retail, unlock_retail, retail
+):
+    # IS-13: once the current terms are known accepted, later orders need not ask the database
+    # again (the acceptance is remembered per terms version); a new version asks again at once.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    retail_client.force_login(funded_retail)
+    assert post_order(retail_client, unlock_retail)[0].status_code == 302  # remembers it
+    with CaptureQueriesContext(connection) as captured:
+        assert post_order(retail_client, unlock_retail, VALID_IMEIS[1])[0].status_code == 302
+    assert not [q for q in captured.captured_queries if "accounts_termsacceptance" in q["sql"]]
+    terms_version_publish(storefront=retail, label="2027-02", text="Newer terms.")
+    response, _ = post_order(retail_client, unlock_retail, VALID_IMEIS[2])
+    assert response.status_code == 400
+    assert "Please accept the updated terms" in response.content.decode()
+    assert Order.objects.count() == 2
+
+
 def test_account_marked_verification_required_cannot_order(
     retail_client, funded_retail, unlock_retail
 ):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import selectors as billing_selectors
@@ -87,12 +91,9 @@ def order_create(request, service_id: int, bulk: bool = False):
                 form.add_error(None, str(exc))
                 status = exc.status  # UserError: 402, 403, 409, 429 or 400
             else:
-                messages.success(
-                    request,
-                    f"Order {order.number} placed: {order.service_name}. "
-                    "A confirmation is on its way to your email.",
-                )
-                return redirect("order_detail", pk=order.pk)
+                # The order page says "placed" itself (no flash-message cookie to sign and
+                # clear on the hot path: issue 13).
+                return redirect(f"{reverse('order_detail', args=[order.pk])}?{JUST_PLACED}=1")
         else:
             status = 400
     # Every render gets a fresh quote and form token: after an error the customer sees (and is
@@ -192,11 +193,19 @@ def _order_context(request, order: Order) -> dict:
     }
 
 
+JUST_PLACED = "placed"
+
+
 @login_required
 def order_detail(request, pk: int):
-    """One order: its timeline, result or code, cancel button inside the window (DS-11)."""
+    """One order: its timeline, result or code, cancel button inside the window (DS-11). Right
+    after the order form (``?placed=1``, for a few minutes) it also says the order was placed."""
     order = _own_order(request, pk)
-    return render(request, "orders/order_detail.html", _order_context(request, order))
+    context = _order_context(request, order)
+    context["just_placed"] = request.GET.get(JUST_PLACED) == "1" and (
+        order.placed_at > timezone.now() - dt.timedelta(minutes=10)
+    )
+    return render(request, "orders/order_detail.html", context)
 
 
 @login_required

@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/unlock_bench"
 HOST = "imeiserver.localhost"
-ORDER_PAGE = re.compile(r"^(https?://[^/]+)?/orders/\d+/$")
+ORDER_PAGE = re.compile(r"^(https?://[^/]+)?/orders/\d+/(\?placed=1)?$")
 FORM_INPUT = r'name="{}" value="([^"]+)"'
 
 

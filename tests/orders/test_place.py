@@ -54,7 +54,14 @@ def test_order_form_shows_the_quoted_price_and_places_an_order(
     with django_capture_on_commit_callbacks(execute=True):
         response, _ = post_order(retail_client, unlock_retail, customer_reference="Job 77 / Ana")
     order = Order.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/orders/{order.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/orders/{order.pk}/?placed=1"
+    placed = retail_client.get(response["Location"]).content.decode()
+    assert f"Order {order.number} placed:" in placed and "A confirmation is on its way" in placed
+    assert (
+        "A confirmation is on its way"
+        not in retail_client.get(f"/orders/{order.pk}/").content.decode()
+    )
     assert order.price == Decimal("10.00") and order.currency == "USD"
     assert order.status == Order.Status.QUEUED  # retail: no cancellation window
     assert order.imei == VALID_IMEIS[0]

@@ -144,7 +144,9 @@ def test_orders_placed_through_two_webs_are_each_sent_upstream_once(
             )
             # The form of one web, placed on the other: its order's page, not the sign-in page.
             assert response.status == 302, html[:800]
-            assert re.fullmatch(r"/orders/\d+/", response.getheader("Location", "")), html[:800]
+            assert re.fullmatch(r"/orders/\d+/\?placed=1", response.getheader("Location", "")), (
+                html[:800]
+            )
 
         orders = list(Order.objects.filter(user=funded_retail))
         assert len(orders) == ORDERS

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -200,6 +200,9 @@ def order_dispatch(*, order_id: int) -> str:
             )  # committed before the call (autocommit): a crash leaves this trace
         except IntegrityError:
             return "busy"  # another run is dispatching this order right now
+        if made > 1 and _taken_meanwhile(order, attempt):
+            _attempt_finish(attempt, State.FAULT, error="not sent: another run has this order")
+            return "busy"
         provider = provider_for(route.connection)
         try:
             outcome = provider.place(_request_for(order, route, attempt.key))
@@ -218,6 +221,18 @@ def order_dispatch(*, order_id: int) -> str:
         return "rejected"
     _note(order, "Every supplier failed; retrying.")
     raise RetryLater("every route faulted")
+
+
+def _taken_meanwhile(order: Order, attempt: DispatchAttempt) -> bool:
+    """After a retry's attempt row is committed: did another run send this order (or is it
+    sending it) since this run read it? Then this attempt must not go out. A run that starts
+    later sees this attempt in flight, so one of any two runs always stands back."""
+    others = DispatchAttempt.objects.filter(
+        order=OuterRef("pk"), state__in=[State.STARTED, State.SUBMITTED]
+    ).exclude(pk=attempt.pk)
+    return (
+        Order.objects.filter(pk=order.pk).filter(~Q(status=Status.QUEUED) | Exists(others)).exists()
+    )
 
 
 def _batch_with_others(order: Order, route) -> str | None:

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from storefronts.admin import StorefrontScopedAdmin
+from storefronts.admin import StorefrontScopedAdmin, exact_search
 
 from . import services
 from .models import Notification, TermsAcceptance, User
@@ -87,8 +87,13 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
     )
     list_filter = ("storefront", "is_staff", "is_active", VerificationRequiredFilter, "groups")
     list_select_related = ("storefront",)
-    search_fields = ("email", "first_name", "last_name")
-    ordering = ("-date_joined",)
+    search_fields = ("email",)  # the search box; get_search_results says what it matches
+    search_help_text = "An e-mail address, exactly (in any case)"
+    ordering = ("-date_joined", "-pk")
+
+    def get_search_results(self, request, queryset, search_term):
+        return exact_search(queryset, search_term, account_email="email"), False
+
     inlines = [TermsAcceptanceInline, NotificationInline]
     actions = [
         "send_password_reset_link",

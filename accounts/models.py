@@ -59,6 +59,14 @@ class User(AbstractUser):
                 name="user_storefront_or_platform_operator",
             ),
         ]
+        indexes = [
+            # The staff account list, newest first (per storefront, staff only, across them),
+            # and e-mail searches of every list that joins an account, case-insensitive.
+            models.Index(fields=["storefront", "-date_joined", "-id"]),
+            models.Index(fields=["storefront", "is_staff", "-date_joined", "-id"]),
+            models.Index(fields=["-date_joined", "-id"]),
+            models.Index(Lower("email"), name="user_email_lower"),
+        ]
 
     def __str__(self) -> str:
         return self.email

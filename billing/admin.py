@@ -29,8 +29,12 @@ class ReadOnlyAdmin(StorefrontScopedAdmin):
 class WalletAdmin(ReadOnlyAdmin):
     list_display = ("user", "balance", "currency", "storefront", "updated_at")
     list_select_related = ("user", "storefront")
-    search_fields = ("user__email",)
+    search_fields = ("user__email",)  # get_search_results says what it matches
+    search_help_text = "A customer's e-mail address, exactly"
     list_filter = ("storefront",)
+
+    def get_search_results(self, request, queryset, search_term):
+        return exact_search(queryset, search_term, account_email="user__email"), False
 
 
 @admin.register(LedgerEntry)
@@ -45,7 +49,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         found = exact_search(
             queryset,
             search_term,
-            email="wallet__user__email",
+            account_email="wallet__user__email",
             other=("reference", "idempotency_key"),
         )
         return found, False
@@ -66,7 +70,18 @@ class PaymentAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("user",)
     list_filter = ("status", "gateway", "storefront")
-    search_fields = ("user__email", "gateway_session_id", "gateway_payment_id")
+    search_fields = ("user__email",)  # get_search_results says what it matches
+    search_help_text = (
+        "A customer's e-mail address, or the gateway's session or payment id, exactly"
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        return exact_search(
+            queryset,
+            search_term,
+            account_email="user__email",
+            other=("gateway_session_id", "gateway_payment_id"),
+        ), False
 
 
 @admin.register(CreditPackage)

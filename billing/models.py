@@ -97,7 +97,12 @@ class LedgerEntry(models.Model):
             models.Index(fields=["-created_at", "-id"]),  # the operator's, across storefronts
             models.Index(fields=["wallet", "-created_at", "-id"]),
             models.Index(fields=["wallet", "kind", "-created_at"]),
-            models.Index(fields=["storefront", "kind"]),
+            # The staff kind filter, newest first, per storefront and across them; the exact
+            # reference and key searches.
+            models.Index(fields=["storefront", "kind", "-created_at", "-id"]),
+            models.Index(fields=["kind", "-created_at", "-id"]),
+            models.Index(fields=["reference"]),
+            models.Index(fields=["idempotency_key"]),
         ]
         verbose_name_plural = "ledger entries"
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import display_currency_set
 from storefronts.csv_export import csv_download
+from storefronts.paging import keyset_page
 
 from . import selectors, services
 from .exceptions import BillingError
@@ -47,16 +48,14 @@ def balance(request):
     )
     if request.GET.get("format") == "csv":
         return _statement_csv(request, entries)
-    page = Paginator(entries, STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Paged by position (no count, no offset): a statement of years reads one index range.
+    page = keyset_page(entries, request.GET, time_field="created_at", size=STATEMENT_PAGE_SIZE)
     rate = selectors.display_rate(storefront=request.storefront, user=request.user)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "wallet": wallet,
         "page": page,
         "form": form,
         "rate": rate,
-        "query": query.urlencode(),
         "currency_form": DisplayCurrencyForm(
             initial={
                 "display_currency": request.user.display_currency

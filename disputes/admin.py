@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from accounts.admin import NotificationInline
 from catalog.models import Service
 from providers.models import ProviderConnection
-from storefronts.admin import StorefrontScopedAdmin
+from storefronts.admin import StorefrontScopedAdmin, exact_search
 from storefronts.exceptions import UserError
 from storefronts.numbers import parse_id_or_none
 
@@ -150,7 +150,14 @@ class DisputeAdmin(StorefrontScopedAdmin):
         "storefront",
     )
     list_select_related = ("order", "user", "order__route__connection")
-    search_fields = ("user__email", "order__imei")
+    search_fields = ("user__email",)  # get_search_results says what it matches
+    search_help_text = "A customer's e-mail address or the order's IMEI, exactly"
+
+    def get_search_results(self, request, queryset, search_term):
+        return exact_search(
+            queryset, search_term, imei="order__imei", account_email="user__email"
+        ), False
+
     ordering = (F("next_due_at").asc(nulls_last=True), "-opened_at", "pk")
     show_full_result_count = False
     inlines = [DisputeEventInline, NotificationInline]

@@ -152,6 +152,9 @@ class Dispute(models.Model):
             models.Index(fields=["storefront", "status", "next_due_at"]),
             models.Index(fields=["storefront", "user", "-opened_at"]),
             models.Index(fields=["storefront", "-opened_at"]),
+            # The queue's order: due soonest first (none last), newest, id.
+            models.Index(fields=["storefront", "next_due_at", "-opened_at", "id"]),
+            models.Index(fields=["next_due_at", "-opened_at", "id"]),
         ]
 
     def __str__(self) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from orders.models import Order
+from storefronts.counting import count_text, counts_capped
 from storefronts.models import Storefront
 
 from . import policy
@@ -113,17 +114,22 @@ def first_response_average(
 
 
 def dispute_counts(*, storefront: Storefront | None, now: dt.datetime | None = None) -> dict:
-    """Counts for the queue's header: by status, and how many are overdue (IS-11)."""
+    """Counts for the queue's header, as text: by status, and how many are overdue (IS-11).
+    Each is counted to a cap ("10,000+") by one index range, all in one query."""
     now = now or timezone.now()
     qs = Dispute.objects.all()
     if storefront is not None:
         qs = qs.filter(storefront=storefront)
-    return qs.aggregate(
-        open=Count("pk", filter=Q(status=Dispute.Status.OPEN)),
-        awaiting_customer=Count("pk", filter=Q(status=Dispute.Status.AWAITING_CUSTOMER)),
-        resolved=Count("pk", filter=Q(status=Dispute.Status.RESOLVED)),
-        overdue=Count("pk", filter=overdue_condition(now)),
+    counts = counts_capped(
+        qs,
+        {
+            "open": Q(status=Dispute.Status.OPEN),
+            "awaiting_customer": Q(status=Dispute.Status.AWAITING_CUSTOMER),
+            "resolved": Q(status=Dispute.Status.RESOLVED),
+            "overdue": overdue_condition(now),
+        },
     )
+    return {name: count_text(number) for name, number in counts.items()}
 
 
 def overdue_condition(now: dt.datetime | None = None) -> Q:

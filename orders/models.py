@@ -132,6 +132,13 @@ class Order(models.Model):
             models.Index(fields=["storefront", "due_at"]),
             models.Index(fields=["service", "status", "-completed_at"]),
             models.Index(fields=["status", "next_poll_at"]),
+            # A customer's services filter (one probe per service), the API's lists by id, the
+            # staff kind filter and reference search (per storefront and the operator's).
+            models.Index(fields=["user", "service"]),
+            models.Index(fields=["user", "-id"]),
+            models.Index(fields=["storefront", "kind", "-placed_at", "-id"]),
+            models.Index(fields=["kind", "-placed_at", "-id"]),
+            models.Index(fields=["customer_reference"]),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TermsAcceptance
+from catalog.models import Service
 
 from .models import OPEN_STATUSES, Order, OrderEvent, Status
 
@@ -45,12 +46,14 @@ def order_timeline(order: Order) -> QuerySet[OrderEvent]:
 
 
 def services_ordered_by(user) -> list[tuple[int, str]]:
-    """(service id, name) of every service the customer has ordered, for the filter."""
+    """(service id, name) of every service the customer has ordered, for the filter: one index
+    probe per service of the storefront, not a read of all the customer's orders."""
+    ordered = Order.objects.filter(user=user, service=OuterRef("pk"))
     return list(
-        Order.objects.filter(storefront_id=user.storefront_id, user=user)
-        .order_by("service_name")
-        .values_list("service_id", "service_name")
-        .distinct()
+        Service.objects.filter(storefront_id=user.storefront_id)
+        .filter(Exists(ordered))
+        .order_by("name", "pk")
+        .values_list("pk", "name")
     )
 
 

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from billing.models import Payment
 from orders.models import Order
-from storefronts.admin import StorefrontScopedAdmin
+from storefronts.admin import StorefrontScopedAdmin, exact_search
 from storefronts.exceptions import UserError
 from storefronts.numbers import AsciiDecimalField, parse_id_or_none
 
@@ -108,8 +108,13 @@ class RefundRequestAdmin(StorefrontScopedAdmin):
     list_display_links = ("pk", "due_flag")
     list_filter = ("status", OverdueFilter, "target", "destination", "storefront")
     list_select_related = ("user", "payment", "order", "storefront")
-    search_fields = ("user__email",)
+    search_fields = ("user__email",)  # get_search_results says what it matches
+    search_help_text = "A customer's e-mail address, exactly"
     ordering = ("due_at", "pk")
+
+    def get_search_results(self, request, queryset, search_term):
+        return exact_search(queryset, search_term, account_email="user__email"), False
+
     show_full_result_count = False
     inlines = [RefundEventInline]
     change_form_template = "admin/refunds/refundrequest/change_form.html"
@@ -183,11 +188,11 @@ class RefundRequestAdmin(StorefrontScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         storefront = None if request.user.is_superuser else request.storefront
+        counts = selectors.refund_request_counts(storefront=storefront)
         extra_context = {
             **(extra_context or {}),
             "status_counts": [
-                (label, selectors.refund_request_counts(storefront=storefront).get(value, 0))
-                for value, label in RefundRequest.Status.choices
+                (label, counts.get(value, "0")) for value, label in RefundRequest.Status.choices
             ],
         }
         return super().changelist_view(request, extra_context)

@@ -761,7 +761,7 @@ def pages(who: dict) -> dict[str, Page]:
         "statement (customer)": Page("/billing/", "customer", number),
         "order page (customer)": Page(f"/orders/{order}/", "customer", imei),
         "orders list (reseller)": Page("/orders/", "reseller"),
-        "orders list, last page (reseller)": Page("/orders/?page=last", "reseller"),
+        "orders list, last page (reseller)": Page("/orders/?oldest=1", "reseller"),
         "statement (reseller)": Page("/billing/", "reseller"),
         "api orders (customer)": Page("/api/v1/orders", "api", imei),
         "api orders (reseller)": Page("/api/v1/orders?limit=50", "api-reseller"),

@@ -153,3 +153,31 @@ def test_admin_greets_staff_by_email_not_internal_username(admin_client_retail, 
 def test_admin_password_change_goes_to_the_account_page(admin_client_retail):
     response = admin_client_retail.get("/admin/password_change/")
     assert response.status_code == 302 and response.url == "/accounts/password/change/"
+
+
+@pytest.mark.django_db
+def test_account_search_is_an_exact_email_in_any_case(
+    admin_client_retail, retail, reseller, retail_customer
+):
+    """Issue 13: the account search is answered by the lower(email) index, never a scan."""
+    UserFactory(storefront=reseller, email=retail_customer.email.upper())
+    found = admin_client_retail.get("/admin/accounts/user/", {"q": retail_customer.email.upper()})
+    assert list(found.context["cl"].result_list) == [retail_customer]
+    part = admin_client_retail.get("/admin/accounts/user/", {"q": retail_customer.email[:5]})
+    assert list(part.context["cl"].result_list) == []
+
+
+@pytest.mark.django_db
+def test_ledger_search_by_the_customers_email_in_any_case(
+    admin_client_retail, retail, retail_customer
+):
+    from billing.models import LedgerEntry
+    from tests.billing.conftest import paid_topup
+
+    paid_topup(retail_customer, "10.00")
+    found = admin_client_retail.get(
+        "/admin/billing/ledgerentry/", {"q": f"  {retail_customer.email.title()} "}
+    )
+    assert list(found.context["cl"].result_list) == list(
+        LedgerEntry.objects.filter(wallet__user=retail_customer)
+    )

@@ -165,11 +165,36 @@ def test_statement_never_shows_another_customers_entries(retail, retail_client, 
 
 @pytest.mark.django_db
 def test_statement_pages_keep_the_filters(retail_client, retail_customer, retail_wallet):
+    """Pages go by position (issue 13: a statement of years costs what a week's does): older,
+    newer, oldest and newest links keep the filters, and no entry is skipped or repeated."""
     spend(retail_wallet, 60, "0.50")
     retail_client.force_login(retail_customer)
     first = retail_client.get("/billing/?kind=order_debit")
-    assert len(first.context["page"]) == 50
-    assert "?kind=order_debit&page=2" in first.text
-    second = retail_client.get("/billing/?kind=order_debit&page=2")
-    assert len(second.context["page"]) == 10
-    assert retail_client.get("/billing/?page=999").status_code == 200  # last page, not an error
+    newest = list(first.context["page"])
+    assert len(newest) == 50
+    older_query = first.context["page"].older_query
+    assert older_query.startswith("kind=order_debit&before=")
+    assert f'href="?{older_query}"' in first.text.replace("&amp;", "&")
+    assert "Page 1 of" not in first.text  # nothing is counted
+    second = retail_client.get(f"/billing/?{older_query}")
+    rest = list(second.context["page"])
+    assert len(rest) == 10
+    assert {e.pk for e in newest} | {e.pk for e in rest} == set(
+        retail_wallet.entries.filter(kind="order_debit").values_list("pk", flat=True)
+    )
+    assert second.context["page"].older_query is None
+    back = retail_client.get(f"/billing/?{second.context['page'].newer_query}")
+    assert [e.pk for e in back.context["page"]] == [e.pk for e in newest]
+    oldest = retail_client.get("/billing/?kind=order_debit&oldest=1")
+    assert [e.pk for e in oldest.context["page"]][-1] == rest[-1].pk
+    assert retail_client.get("/billing/?page=999").status_code == 200  # an old link still works
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "junk", ["abc", "12", "１２.x", "²³.4", "1.0", "99999999999999999999.5", ""]
+)
+def test_statement_position_junk_is_a_400(retail_client, retail_customer, junk):
+    retail_client.force_login(retail_customer)
+    response = retail_client.get("/billing/", {"before": junk})
+    assert response.status_code == (200 if junk == "" else 400)

@@ -220,3 +220,30 @@ def test_a_supplier_order_shows_the_supplier_and_the_upstream_steps(
         dispute
     ]
     assert list(client.get(LIST, {"provider": "abc"}).context["cl"].result_list) == []
+
+
+def test_the_queue_counts_stop_at_a_cap_in_one_query(
+    funded_retail, unlock_retail, retail_disputes, monkeypatch
+):
+    """Issue 13: the header's counts are capped ("2+" here, "10,000+" for real), so years of
+    resolved disputes cost what a week's do; the queue's query count stays the same."""
+    client = client_for(retail_disputes, RETAIL_HOST)
+    _disputes(funded_retail, unlock_retail, 2)
+    assert "Waiting for us: <strong>2</strong>" in client.get(LIST).content.decode()
+    monkeypatch.setattr("storefronts.counting.COUNT_CAP", 1)
+    assert "Waiting for us: <strong>1+</strong>" in client.get(LIST).content.decode()
+
+
+def test_the_queue_search_finds_an_imei_or_an_email_exactly(
+    funded_retail, unlock_retail, retail_disputes
+):
+    client = client_for(retail_disputes, RETAIL_HOST)
+    first, second = _disputes(funded_retail, unlock_retail, 2)
+    other = UserFactory(storefront=funded_retail.storefront, email="Other.Buyer@example.com")
+    found = client.get(LIST, {"q": first.order.imei}).context["cl"].result_list
+    assert set(found) == {d for d in (first, second) if d.order.imei == first.order.imei}
+    found = client.get(LIST, {"q": funded_retail.email.upper()}).context["cl"].result_list
+    assert set(found) == {first, second}
+    assert list(client.get(LIST, {"q": other.email.lower()}).context["cl"].result_list) == []
+    # A fragment is not a search that an index answers: it finds nothing, quickly.
+    assert list(client.get(LIST, {"q": funded_retail.email[:4]}).context["cl"].result_list) == []

@@ -124,3 +124,45 @@ def test_service_of_another_storefront_in_a_filter_is_harmless(
     other = service_make(reseller, "imei_unlock", "9.00")
     retail_client.force_login(funded_retail)
     assert retail_client.get(f"/orders/?service={other.pk}").status_code == 200
+
+
+def test_my_orders_pages_by_position_with_a_fixed_query_count(
+    retail_client, funded_retail, unlock_retail, monkeypatch
+):
+    """Issue 13: the list is paged by position (older/newer/oldest links, nothing counted), so
+    the oldest page of a reseller's years of orders reads one index range like the first."""
+    monkeypatch.setattr("orders.views.ORDERS_PAGE_SIZE", 4)
+    placed = place_many(funded_retail, unlock_retail, 10)
+    newest_first = [o.pk for o in sorted(placed, key=lambda o: (o.placed_at, o.pk), reverse=True)]
+    retail_client.force_login(funded_retail)
+    first = retail_client.get(f"/orders/?service={unlock_retail.pk}")
+    page = first.context["page"]
+    assert [o.pk for o in page] == newest_first[:4]
+    assert page.newer_query is None and page.older_query.startswith(f"service={unlock_retail.pk}")
+    seen = [o.pk for o in page]
+    queries = []
+    while page.older_query:
+        with CaptureQueriesContext(connection) as captured:
+            response = retail_client.get(f"/orders/?{page.older_query}")
+        queries.append(len(captured))
+        page = response.context["page"]
+        seen += [o.pk for o in page]
+    assert seen == newest_first  # nothing skipped or repeated
+    with CaptureQueriesContext(connection) as captured:
+        oldest = retail_client.get("/orders/?oldest=1").context["page"]
+    queries.append(len(captured))
+    assert [o.pk for o in oldest] == newest_first[-4:]
+    back = retail_client.get(f"/orders/?{oldest.newer_query}").context["page"]
+    assert [o.pk for o in back] == newest_first[-8:-4]
+    assert len(set(queries)) == 1, queries
+    assert retail_client.get("/orders/?before=1.x").status_code == 400
+
+
+def test_the_service_filter_offers_only_what_the_customer_ordered(
+    retail_client, funded_retail, unlock_retail, check_retail
+):
+    place(funded_retail, unlock_retail, form_token="only")
+    retail_client.force_login(funded_retail)
+    choices = dict(retail_client.get("/orders/").context["form"].fields["service"].choices)
+    assert unlock_retail.name in choices.values()
+    assert check_retail.name not in choices.values()

@@ -267,3 +267,19 @@ def test_daily_digest_lists_due_and_overdue_requests_to_support(
     digests = [m for m in mailoutbox if "refund request(s) due" in m.subject]
     assert digests and f"#{request.pk}" in digests[0].body
     assert {tuple(m.to) for m in digests} >= {("support@example.com",)}
+
+
+def test_support_queue_counts_stop_at_a_cap(retail, retail_customer, monkeypatch):
+    """Issue 13: each status is counted to a cap in one query ("10,000+" for real)."""
+    staff = client_for(support_of(retail), RETAIL_HOST)
+    for _ in range(2):
+        payment = paid_topup(retail_customer, "10.00")
+        services.refund_request_payment_create(
+            user=retail_customer, payment=payment, amount="1", destination="original_payment"
+        )
+    assert "Requested: <strong>2</strong>" in staff.get("/admin/refunds/refundrequest/").text
+    monkeypatch.setattr("storefronts.counting.COUNT_CAP", 1)
+    queue = staff.get("/admin/refunds/refundrequest/").text
+    assert "Requested: <strong>1+</strong>" in queue and "Refunded: <strong>0</strong>" in queue
+    found = staff.get("/admin/refunds/refundrequest/", {"q": retail_customer.email.upper()})
+    assert len(found.context["cl"].result_list) == 2

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import cached_property
 
 import holidays
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -79,6 +80,20 @@ def validate_requirement_lines(value: str) -> None:
         raise ValidationError("At most 20 requirements of up to 200 characters each")
 
 
+def validate_language_code(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        codes = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise ValidationError(f"{value!r} is not a language this site speaks ({codes})")
+
+
+def validate_language_list(value: str) -> None:
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    if not codes:
+        raise ValidationError("Offer at least one language, e.g. en or en,es")
+    for code in codes:
+        validate_language_code(code)
+
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1f6feb")
 
 
@@ -98,6 +113,21 @@ class Storefront(models.Model):
     tagline = models.CharField(max_length=200, blank=True)
     accent_colour = models.CharField(max_length=7, default="#1f6feb", validators=[hex_colour])
     support_email = models.EmailField(blank=True)
+
+    # Languages (README, "Languages"): pages speak the customer's choice among those offered,
+    # else the best match of the browser's Accept-Language, else the default.
+    default_language = models.CharField(
+        max_length=10,
+        default="en",
+        validators=[validate_language_code],
+        help_text="Pages and e-mails use it when the customer has not chosen; e.g. en or es",
+    )
+    languages = models.CharField(
+        max_length=50,
+        default="en",
+        validators=[validate_language_list],
+        help_text="Languages offered, comma-separated codes, e.g. en,es (the default included)",
+    )
 
     # Money
     balance_currency = models.CharField(
@@ -248,6 +278,12 @@ class Storefront(models.Model):
             and self.topup_max_amount < self.topup_min_amount
         ):
             raise ValidationError({"topup_max_amount": "The maximum top-up is below the minimum"})
+        if (
+            self.default_language
+            and self.languages
+            and self.default_language not in self.offered_languages
+        ):
+            raise ValidationError({"languages": "Offer the default language too"})
         if self.refund_to_bank_transfer and not self.bank_transfer_countries.strip():
             raise ValidationError(
                 {"bank_transfer_countries": "Bank refunds need allowed countries"}
@@ -309,6 +345,12 @@ class Storefront(models.Model):
         return [c.strip() for c in self.bank_transfer_countries.split(",") if c.strip()]
 
     @property
+    def offered_languages(self) -> list[str]:
+        """The language codes this storefront offers, its default first."""
+        codes = [c.strip() for c in self.languages.split(",") if c.strip()]
+        return sorted(dict.fromkeys(codes), key=lambda code: code != self.default_language)
+
+    @property
     def money_label(self) -> str:
         return self.balance_unit_label or self.balance_currency
 
@@ -349,7 +391,12 @@ class TermsVersion(models.Model):
         Storefront, on_delete=models.CASCADE, related_name="terms_versions"
     )
     label = models.CharField(max_length=50, help_text="e.g. 2026-11")
-    text = models.TextField()
+    text = models.TextField(help_text="In the storefront's default language")
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The same version in other offered languages: {"es": "Términos…"}',
+    )
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -363,3 +410,23 @@ class TermsVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.storefront.slug} terms {self.label}"
+
+    def clean(self) -> None:
+        if not isinstance(self.translations, dict) or not all(
+            isinstance(code, str) and isinstance(text, str) and text.strip()
+            for code, text in self.translations.items()
+        ):
+            raise ValidationError(
+                {"translations": 'An object of language code to text, e.g. {"es": "…"}'}
+            )
+        for code in self.translations:
+            try:
+                validate_language_code(code)
+            except ValidationError as exc:
+                raise ValidationError({"translations": exc.messages}) from None
+
+    def text_in(self, language: str | None) -> str:
+        """The text in ``language`` when this version has it, else in the default language.
+        Whatever language a customer reads, accepting it accepts this version (IS-13)."""
+        translations = self.translations if isinstance(self.translations, dict) else {}
+        return translations.get(language or "") or self.text

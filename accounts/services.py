@@ -224,6 +224,14 @@ def display_currency_set(*, user: User, currency: str) -> User:
     return user
 
 
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """The language the customer reads pages and e-mails in (one the storefront offers)."""
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return user
+
+
 # --- the notification log (DESIGN.md, "Notifications") -------------------------------------------
 
 

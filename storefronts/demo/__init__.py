@@ -20,6 +20,8 @@ DEMO_STOREFRONTS = [
             "tagline": "Factory unlock codes and phone checks, paid from your balance.",
             "accent_colour": "#0b63ce",
             "support_email": "support@imeiserver.localhost",
+            "default_language": "en",
+            "languages": "en",
             "balance_currency": "USD",
             "balance_unit_label": "",
             "topup_mode": "free_amount",
@@ -64,6 +66,7 @@ DEMO_STOREFRONTS = [
         "slug": "doctorsim",
         "host": "doctorsim.localhost",
         "terms_file": HERE / "reseller_terms.txt",
+        "terms_translation_files": {"es": HERE / "reseller_terms.es.txt"},
         "terms_label": "2026-11",
         "fields": {
             "name": "DoctorSIM Pro demo",
@@ -71,6 +74,9 @@ DEMO_STOREFRONTS = [
             "tagline": "The reseller portal for unlocks, cable unlocks and blacklist checks.",
             "accent_colour": "#0f8a5f",
             "support_email": "support@doctorsim.localhost",
+            # English by default (a browser asking for Spanish gets Spanish), Spanish offered.
+            "default_language": "en",
+            "languages": "en,es",
             "balance_currency": "EUR",
             "balance_unit_label": "credits",
             "topup_mode": "packages",

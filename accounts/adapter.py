@@ -50,9 +50,9 @@ class StorefrontAccountAdapter(DefaultAccountAdapter):
         offers a choice), so its e-mails, sent later by tasks, speak it too."""
         storefront = getattr(request, "storefront", None)
         language = getattr(request, "LANGUAGE_CODE", "")
-        if storefront is not None and len(storefront.offered_languages) > 1:
-            if language in storefront.offered_languages:
-                user.language = language
+        offered = storefront.offered_languages if storefront is not None else []
+        if len(offered) > 1 and language in offered:
+            user.language = language
         return super().save_user(request, user, form, commit=commit)
 
     def populate_username(self, request, user) -> None:

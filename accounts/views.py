@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from storefronts.exceptions import UserError
-
 from storefronts.selectors import terms_current
 
 from . import selectors, services

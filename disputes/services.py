@@ -23,10 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
+from accounts.languages import speaking_to
 from accounts.models import User
 from accounts.services import notification_queue
 from orders.models import Order
@@ -39,6 +42,14 @@ from . import policy
 from .evidence import SavedEvidence, evidence_delete, evidence_save
 from .exceptions import DisputeError, DisputeForbidden, DisputeNotAllowed, DisputeStateError
 from .models import Dispute, DisputeEvent, DisputeMessage, Evidence, Outcome, RefusalReason
+
+# The subject of the e-mail that tells the customer the outcome (in their language).
+RESOLVED_SUBJECTS = {
+    Outcome.REFUNDED: gettext_lazy("accepted, the price is back in your balance"),
+    Outcome.CORRECTED: gettext_lazy("accepted, corrected code or instructions sent"),
+    Outcome.REFUSED: gettext_lazy("refused"),
+    Outcome.ENTRY_MISTAKE: gettext_lazy("the video shows an entry mistake"),
+}
 
 log = logging.getLogger(__name__)
 
@@ -64,22 +75,28 @@ def dispute_admin_url(dispute: Dispute) -> str:
 
 def _notify_customer(dispute: Dispute, *, kind: str, subject: str, **context) -> None:
     """The customer hears about every step, through the notification log (after commit)."""
-    body = render_to_string(
-        "disputes/email/customer.txt",
-        {
-            "dispute": dispute,
-            "storefront": dispute.storefront,
-            "kind": kind,
-            "url": dispute_url(dispute),
-            **context,
-        },
-    )
+    with speaking_to(storefront=dispute.storefront, user=dispute.user):
+        body = render_to_string(
+            "disputes/email/customer.txt",
+            {
+                "dispute": dispute,
+                "storefront": dispute.storefront,
+                "kind": kind,
+                "url": dispute_url(dispute),
+                **context,
+            },
+        )
+        subject = gettext("[%(shop)s] Dispute %(id)s: %(subject)s") % {
+            "shop": dispute.storefront.display_name,
+            "id": dispute.pk,
+            "subject": subject,
+        }
     notification_queue(
         storefront=dispute.storefront,
         to=dispute.user.email,
         user=dispute.user,
         kind=f"dispute_{kind}",
-        subject=f"[{dispute.storefront.display_name}] Dispute {dispute.pk}: {subject}",
+        subject=subject,
         body=body,
         about=dispute,
     )
@@ -89,16 +106,17 @@ def _notify_staff(dispute: Dispute, *, kind: str, subject: str, **context) -> No
     """The storefront's dispute staff hear about a new dispute and every customer message."""
     from .selectors import dispute_staff_emails
 
-    body = render_to_string(
-        "disputes/email/staff.txt",
-        {
-            "dispute": dispute,
-            "storefront": dispute.storefront,
-            "kind": kind,
-            "url": dispute_admin_url(dispute),
-            **context,
-        },
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # staff work in English, as the admin
+        body = render_to_string(
+            "disputes/email/staff.txt",
+            {
+                "dispute": dispute,
+                "storefront": dispute.storefront,
+                "kind": kind,
+                "url": dispute_admin_url(dispute),
+                **context,
+            },
+        )
     for email in dispute_staff_emails(storefront=dispute.storefront):
         notification_queue(
             storefront=dispute.storefront,
@@ -281,7 +299,7 @@ def _dispute_create(
         f"{policy.when_text(first_due)}.",
         actor=user,
     )
-    _notify_customer(dispute, kind="opened", subject="we received your report")
+    _notify_customer(dispute, kind="opened", subject=gettext_lazy("we received your report"))
     _notify_staff(dispute, kind="opened", subject=f"new dispute on order {order.number}")
     return dispute
 
@@ -372,7 +390,11 @@ def _message_create(
         _notify_customer(
             dispute,
             kind="evidence_asked" if ask_for_evidence else "message",
-            subject="the shop asks for more evidence" if ask_for_evidence else "a new message",
+            subject=(
+                gettext_lazy("the shop asks for more evidence")
+                if ask_for_evidence
+                else gettext_lazy("a new message")
+            ),
             message=message,
         )
     else:
@@ -438,7 +460,7 @@ def dispute_resolve(
     if outcome in (Outcome.REFUSED, Outcome.ENTRY_MISTAKE):
         # (a refund and a corrected result write their own line on the order's timeline)
         order_timeline_note(order=order, message=f"Dispute {dispute.pk}: {summary}", actor=actor)
-    _notify_customer(dispute, kind=f"resolved_{outcome}", subject=summary.rstrip("."))
+    _notify_customer(dispute, kind=f"resolved_{outcome}", subject=RESOLVED_SUBJECTS[outcome])
     return dispute
 
 
@@ -469,7 +491,9 @@ def dispute_upstream_raise(
         dispute.next_due_at = _next_due(dispute)
     dispute.save()
     _event(dispute, kind=DisputeEvent.Kind.UPSTREAM, actor=actor, note=note)
-    _notify_customer(dispute, kind="upstream", subject="we raised it with our supplier")
+    _notify_customer(
+        dispute, kind="upstream", subject=gettext_lazy("we raised it with our supplier")
+    )
     return dispute
 
 

@@ -24,7 +24,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from accounts.languages import speaking_to
 from accounts.models import User
 from accounts.services import notification_queue
 from billing.exceptions import GatewayError, InsufficientFunds
@@ -59,16 +61,18 @@ def _event(request: RefundRequest, *, actor: User | None, note: str = "") -> Ref
 
 def _notify(request: RefundRequest, *, kind: str, subject: str) -> None:
     """Every step e-mails the customer, through the notification log (after commit)."""
-    body = render_to_string(
-        "refunds/email/step.txt",
-        {"request": request, "storefront": request.storefront, "kind": kind},
-    )
+    with speaking_to(storefront=request.storefront, user=request.user):
+        body = render_to_string(
+            "refunds/email/step.txt",
+            {"request": request, "storefront": request.storefront, "kind": kind},
+        )
+        subject = f"{request.storefront.display_name}: {subject}"
     notification_queue(
         storefront=request.storefront,
         to=request.user.email,
         user=request.user,
         kind=f"refund_{kind}",
-        subject=f"{request.storefront.display_name}: {subject}",
+        subject=subject,
         body=body,
         about=request,
     )
@@ -159,7 +163,7 @@ def refund_request_payment_create(
             "A refund of this payment is already being handled.", status=409, code="conflict"
         ) from exc
     _event(request, actor=opened_by or user, note=request.reason)
-    _notify(request, kind="requested", subject="we received your refund request")
+    _notify(request, kind="requested", subject=gettext_lazy("we received your refund request"))
     return request
 
 
@@ -194,7 +198,7 @@ def refund_request_order_create(
             "A refund of this order is already being handled.", status=409, code="conflict"
         ) from exc
     _event(request, actor=opened_by or user, note=request.reason)
-    _notify(request, kind="requested", subject="we received your refund request")
+    _notify(request, kind="requested", subject=gettext_lazy("we received your refund request"))
     return request
 
 
@@ -345,7 +349,7 @@ def refund_request_approve(
     request.decided_by, request.decided_at = actor, timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at", "amount", "bonus_amount"])
     _event(request, actor=actor, note=note)
-    _notify(request, kind="approved", subject="your refund was approved")
+    _notify(request, kind="approved", subject=gettext_lazy("your refund was approved"))
     if request.destination == Destination.ORIGINAL_PAYMENT:
         from .tasks import refund_gateway_send_task
 
@@ -381,7 +385,7 @@ def _order_refund_approve(request: RefundRequest, *, actor: User, note: str) -> 
     request.status, request.closed_at = Status.PAID, now
     request.save(update_fields=["status", "closed_at"])
     _event(request, actor=actor, note=f"{request.amount} {request.currency} added to the balance")
-    _notify(request, kind="paid", subject="your refund was added to your balance")
+    _notify(request, kind="paid", subject=gettext_lazy("your refund was added to your balance"))
     return request
 
 
@@ -394,7 +398,7 @@ def _refuse(request: RefundRequest, *, actor: User | None, reason: str, note: st
         update_fields=["status", "refusal_reason", "decided_by", "decided_at", "closed_at"]
     )
     _event(request, actor=actor, note=f"{_reason_text(reason)}. {note}".strip())
-    _notify(request, kind="refused", subject="your refund request was refused")
+    _notify(request, kind="refused", subject=gettext_lazy("your refund request was refused"))
     return request
 
 
@@ -432,7 +436,7 @@ def _paid(request: RefundRequest, *, actor: User | None, reference: str) -> Refu
     request.gateway_reference = reference[:255]
     request.save(update_fields=["status", "closed_at", "gateway_reference"])
     _event(request, actor=actor, note=f"Reference {reference}")
-    _notify(request, kind="paid", subject="your refund was paid")
+    _notify(request, kind="paid", subject=gettext_lazy("your refund was paid"))
     return request
 
 
@@ -454,7 +458,9 @@ def _not_processed(request: RefundRequest, *, reason: str) -> RefundRequest:
     request.gateway_error = reason[:300]
     request.save(update_fields=["status", "closed_at", "gateway_error"])
     _event(request, actor=None, note=f"The card network refused the refund: {reason}")
-    _notify(request, kind="not_processed", subject="your refund could not be processed")
+    _notify(
+        request, kind="not_processed", subject=gettext_lazy("your refund could not be processed")
+    )
     return request
 
 
@@ -495,7 +501,9 @@ def refund_request_reroute(
     request.due_at = policy.refund_due_at(storefront=request.storefront, asked_at=timezone.now())
     request.save()
     _event(request, actor=user, note=f"New destination: {request.get_destination_display()}")
-    _notify(request, kind="requested", subject="we received your new refund destination")
+    _notify(
+        request, kind="requested", subject=gettext_lazy("we received your new refund destination")
+    )
     return request
 
 

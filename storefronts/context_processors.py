@@ -11,9 +11,7 @@ def storefront(request):
         "storefront": shop,
         "dev_tools_enabled": settings.DEV_TOOLS_ENABLED,
         "language_code": get_language() or settings.LANGUAGE_CODE,
-        "language_choices": [
-            (code, get_language_info(code)["name_local"]) for code in offered
-        ]
+        "language_choices": [(code, get_language_info(code)["name_local"]) for code in offered]
         if len(offered) > 1
         else [],
     }

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext
 from moneyed import CURRENCIES
 
 from .calendar import BusinessCalendar
@@ -78,6 +79,10 @@ def validate_requirement_lines(value: str) -> None:
         raise ValidationError("List at least one evidence requirement, one per line")
     if len(lines) > 20 or any(len(line) > 200 for line in lines):
         raise ValidationError("At most 20 requirements of up to 200 characters each")
+
+
+# Unit labels the Spanish catalogue translates (Storefront.unit_label).
+UNIT_LABELS = [gettext_noop("credits")]
 
 
 def validate_language_code(value: str) -> None:
@@ -313,15 +318,24 @@ class Storefront(models.Model):
 
     @property
     def business_hours_text(self) -> str:
-        """E.g. "Mon–Fri 10:00–16:00 (GMT+02:00), public holidays in ES excluded"."""
-        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        """E.g. "Mon–Fri 10:00–16:00 (GMT+02:00), public holidays in ES excluded" (in the
+        active language)."""
+        names = [
+            pgettext("weekday", "Mon"),
+            pgettext("weekday", "Tue"),
+            pgettext("weekday", "Wed"),
+            pgettext("weekday", "Thu"),
+            pgettext("weekday", "Fri"),
+            pgettext("weekday", "Sat"),
+            pgettext("weekday", "Sun"),
+        ]
         days = sorted(int(d) for d in self.working_days)
         if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
             day_text = f"{names[days[0] - 1]}–{names[days[-1] - 1]}"
         else:
             day_text = ", ".join(names[d - 1] for d in days)
         if self.opens_at == dt.time(0, 0) and self.closes_at == dt.time(0, 0):
-            hours = "all day"
+            hours = gettext("all day")
         else:
             closes = (
                 "24:00" if self.closes_at == dt.time(0, 0) else self.closes_at.strftime("%H:%M")
@@ -330,7 +344,9 @@ class Storefront(models.Model):
         zone = f"GMT{self.timezone}" if FIXED_OFFSET_RE.match(self.timezone) else self.timezone
         text = f"{day_text} {hours} ({zone})"
         if self.holiday_country:
-            text += f", public holidays in {self.holiday_country} excluded"
+            text += gettext(", public holidays in %(country)s excluded") % {
+                "country": self.holiday_country
+            }
         return text
 
     @property
@@ -351,8 +367,14 @@ class Storefront(models.Model):
         return sorted(dict.fromkeys(codes), key=lambda code: code != self.default_language)
 
     @property
+    def unit_label(self) -> str:
+        """``balance_unit_label`` in the active language when the catalogue knows it
+        ("credits" → "créditos"), else as staff wrote it."""
+        return gettext(self.balance_unit_label) if self.balance_unit_label else ""
+
+    @property
     def money_label(self) -> str:
-        return self.balance_unit_label or self.balance_currency
+        return self.unit_label or self.balance_currency
 
     def published_terms(self):
         """Its published terms versions, newest first (IS-13: the first is the current one)."""

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_notification_staff_permissions'),
+        ("accounts", "0006_notification_staff_permissions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, help_text='Chosen by the customer; pages and e-mails use it when the storefront offers it', max_length=10),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                help_text="Chosen by the customer; pages and e-mails use it when the storefront offers it",
+                max_length=10,
+            ),
         ),
     ]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from storefronts.exceptions import UserError
@@ -39,7 +39,7 @@ def account_close(request):
     if request.method == "POST" and form.is_valid():
         services.account_close(user=request.user)
         logout(request)
-        messages.success(request, "Your account is closed. You have been signed out.")
+        messages.success(request, gettext("Your account is closed. You have been signed out."))
         return redirect("home")
     return render(
         request, "accounts/close.html", {"form": form}, status=400 if form.errors else 200
@@ -55,7 +55,7 @@ def language_set(request):
     and in a cookie either way (it outlives the session); anything else is a 400."""
     language = request.POST.get("language", "")
     if language not in request.storefront.offered_languages:
-        raise UserError(_("This shop does not offer that language."), status=400)
+        raise UserError(gettext("This shop does not offer that language."), status=400)
     if request.user.is_authenticated and request.user.storefront_id == request.storefront.pk:
         services.user_language_set(user=request.user, language=language)
     next_url = request.POST.get("next", "")

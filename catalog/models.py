@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0.00")
 
@@ -61,9 +62,9 @@ def validate_field_name(value: str) -> None:
 
 class Service(models.Model):
     class Kind(models.TextChoices):
-        IMEI_UNLOCK = "imei_unlock", "IMEI unlock"
-        CABLE_UNLOCK = "cable_unlock", "Cable unlock"
-        PHONE_CHECK = "phone_check", "Phone check"
+        IMEI_UNLOCK = "imei_unlock", _("IMEI unlock")
+        CABLE_UNLOCK = "cable_unlock", _("Cable unlock")
+        PHONE_CHECK = "phone_check", _("Phone check")
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.CASCADE, related_name="services"

@@ -179,7 +179,8 @@ def password_reset_link_send(*, request: HttpRequest, user: User) -> None:
     form = ResetPasswordForm(data={"email": user.email})
     form.cleaned_data = {"email": user.email}
     form.users = [user]
-    form.save(request)
+    with speaking_to(storefront=user.storefront, user=user):  # staff work in English
+        form.save(request)
 
 
 @transaction.atomic

@@ -39,7 +39,9 @@ class DisputeOpenForm(forms.Form):
         self.fields["problem"].choices = problems
         if len(problems) == 1:
             self.fields["problem"].initial = problems[0][0]
-        self.fields["attestations"].choices = [(text, text) for text in requirements]
+        # The storefront's own wording is the value; the label is in the page's language when
+        # the catalogue knows the line (the demo storefronts' lines, storefronts/demo).
+        self.fields["attestations"].choices = [(text, gettext(text)) for text in requirements]
         self.fields["video"].help_text = gettext(
             "One continuous video, at least %(height)sp (the phone may be upright), "
             "up to %(mb)s MB. MP4 or WebM."

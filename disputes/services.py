@@ -242,7 +242,7 @@ def dispute_open(
             gettext(
                 "The terms ask for a video that shows each of these; tick each one your video shows: %(missing)s."
             )
-            % {"missing": "; ".join(missing)}
+            % {"missing": "; ".join(gettext(text) for text in missing)}
         )
     if upload is None:
         raise DisputeError(gettext("Upload the video of the code being entered."))

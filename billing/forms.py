@@ -75,7 +75,7 @@ class TopUpForm(forms.Form):
 
 class StatementFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        required=False, choices=[("", _("All kinds")), *LedgerEntry.Kind.choices]
+        required=False, label=_("Kind"), choices=[("", _("All kinds")), *LedgerEntry.Kind.choices]
     )
     date_from = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From")

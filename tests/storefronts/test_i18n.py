@@ -13,6 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -306,3 +307,38 @@ def test_every_spanish_message_is_translated_and_compiled():
 def test_the_mo_file_is_not_ignored_by_git():
     gitignore = (Path(settings.BASE_DIR) / ".gitignore").read_text()
     assert "*.mo" not in gitignore
+
+
+# --- settings staff can get wrong -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("default_language", "languages", "field"),
+    [
+        ("es", "en", "languages"),  # the default must be offered
+        ("en", "en,fr", "languages"),  # only languages the site speaks
+        ("de", "en,de", "default_language"),
+        ("en", " , ", "languages"),
+    ],
+)
+def test_storefront_languages_are_validated(reseller, default_language, languages, field):
+    reseller.default_language, reseller.languages = default_language, languages
+    with pytest.raises(ValidationError) as caught:
+        reseller.full_clean()
+    assert field in caught.value.message_dict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("translations", [{"fr": "Conditions"}, {"es": ""}, ["es"], {"es": 3}])
+def test_terms_translations_are_validated(reseller, translations):
+    version = reseller.current_terms()
+    version.translations = translations
+    with pytest.raises(ValidationError):
+        version.full_clean()
+
+
+@pytest.mark.django_db
+def test_offered_languages_put_the_default_first(reseller):
+    reseller.default_language, reseller.languages = "es", "en,es"
+    assert reseller.offered_languages == ["es", "en"]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0.00")
@@ -141,10 +142,12 @@ class Service(models.Model):
     def indicated_label(self) -> str:
         low, high = self.indicated_days_min, self.indicated_days_max
         if high == 0:
-            return "same business day"
+            return gettext("same business day")
         if low == high or low == 0 and high == 1:
-            return f"{high} business day{'s' if high != 1 else ''}"
-        return f"{low}–{high} business days"
+            return ngettext("%(days)s business day", "%(days)s business days", high) % {
+                "days": high
+            }
+        return gettext("%(low)s–%(high)s business days") % {"low": low, "high": high}
 
 
 class ServiceField(models.Model):

@@ -45,6 +45,16 @@ class StorefrontAccountAdapter(DefaultAccountAdapter):
         user.storefront = request.storefront
         return user
 
+    def save_user(self, request, user, form, commit=True):
+        """A new account remembers the language its sign-up page spoke (when the storefront
+        offers a choice), so its e-mails, sent later by tasks, speak it too."""
+        storefront = getattr(request, "storefront", None)
+        language = getattr(request, "LANGUAGE_CODE", "")
+        offered = storefront.offered_languages if storefront is not None else []
+        if len(offered) > 1 and language in offered:
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
+
     def populate_username(self, request, user) -> None:
         """An internal username qualified by the storefront; people never see or type it."""
         if not user.username:

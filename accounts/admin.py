@@ -111,7 +111,7 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
         "verification_required_at",
     )
     fieldsets = (
-        (None, {"fields": ("email", "storefront", "first_name", "last_name")}),
+        (None, {"fields": ("email", "storefront", "first_name", "last_name", "language")}),
         (
             "Status",
             {

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .api_keys import ApiKeyError, api_key_create, api_key_revoke, api_keys_of
@@ -70,5 +71,8 @@ def api_key_revoke_view(request, pk: int):
     except ApiKeyError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Key {key.prefix}… is revoked: it no longer works.")
+        messages.success(
+            request,
+            gettext("Key %(prefix)s… is revoked: it no longer works.") % {"prefix": key.prefix},
+        )
     return redirect("account_api_keys")

@@ -14,6 +14,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from storefronts.models import Storefront
 
@@ -41,15 +42,18 @@ def api_keys_of(*, user: User):
 def api_key_create(*, user: User, name: str = "") -> tuple[ApiKey, str]:
     """A new key for ``user``: the row and the key itself, which is never shown again."""
     if user.storefront_id is None:
-        raise ApiKeyError("Platform operators have no API keys; use a customer account.")
+        raise ApiKeyError(gettext("Platform operators have no API keys; use a customer account."))
     if not user.is_active or user.closed_at or user.suspended_at:
-        raise ApiKeyError("This account cannot use the API.")
+        raise ApiKeyError(gettext("This account cannot use the API."))
     # Lock the account row so two concurrent creates cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
     active = api_keys_of(user=user).filter(revoked_at__isnull=True).count()
     if active >= MAX_ACTIVE_KEYS:
         raise ApiKeyError(
-            f"You can have up to {MAX_ACTIVE_KEYS} active keys: revoke one you no longer use."
+            gettext(
+                "You can have up to %(max_active_keys)s active keys: revoke one you no longer use."
+            )
+            % {"max_active_keys": MAX_ACTIVE_KEYS}
         )
     plaintext = secrets.token_urlsafe(KEY_BYTES)
     key = ApiKey.objects.create(
@@ -66,7 +70,7 @@ def api_key_create(*, user: User, name: str = "") -> tuple[ApiKey, str]:
 def api_key_revoke(*, key: ApiKey, user: User) -> ApiKey:
     """Revoke one of ``user``'s keys; revoking twice keeps the first time."""
     if key.user_id != user.pk:
-        raise ApiKeyError("Not your key.")
+        raise ApiKeyError(gettext("Not your key."))
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     return key

@@ -15,7 +15,9 @@ from allauth.account.models import EmailAddress
 from allauth.core import context
 from django import forms
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.html import escape, format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from storefronts.client_ip import client_ip
 from storefronts.selectors import terms_current
@@ -35,7 +37,7 @@ class EmailLoginForm(LoginForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["login"] = forms.EmailField(
-            label="Email",
+            label=_("Email"),
             widget=forms.EmailInput(
                 attrs={"placeholder": "you@example.com", "autocomplete": "email"}
             ),
@@ -62,23 +64,31 @@ class StorefrontSignupForm(SignupForm):
 
     accept_terms = forms.BooleanField(
         required=True,
-        error_messages={"required": "You must accept the terms to open an account."},
+        error_messages={"required": _("You must accept the terms to open an account.")},
     )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.terms = terms_current(_storefront())
-        self.fields["accept_terms"].label = mark_safe(
-            f'I have read and accept the <a href="{reverse("terms")}" target="_blank">terms of service</a>'
-            + (f" (version {self.terms.label})" if self.terms else "")
+        link = format_html(
+            '<a href="{}" target="_blank">{}</a>', reverse("terms"), gettext("terms of service")
         )
+        if self.terms:
+            label = format_html(
+                escape(gettext("I have read and accept the {link} (version {version})")),
+                link=link,
+                version=self.terms.label,
+            )
+        else:
+            label = format_html(escape(gettext("I have read and accept the {link}")), link=link)
+        self.fields["accept_terms"].label = label
 
     def clean(self):
         cleaned = super().clean()
         if self.terms is None:
             raise forms.ValidationError(
-                "This shop has not published its terms yet; sign-up is closed."
+                gettext("This shop has not published its terms yet; sign-up is closed.")
             )
         return cleaned
 
@@ -148,7 +158,7 @@ class StorefrontChangeEmailForm(ChangeEmailForm):
 
 class CloseAccountForm(forms.Form):
     confirm_email = forms.EmailField(
-        label="Type your email address to confirm",
+        label=_("Type your email address to confirm"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
@@ -160,5 +170,5 @@ class CloseAccountForm(forms.Form):
     def clean_confirm_email(self):
         value = self.cleaned_data["confirm_email"]
         if value.strip().lower() != self.user.email.lower():
-            raise forms.ValidationError("That is not the email address of this account.")
+            raise forms.ValidationError(gettext("That is not the email address of this account."))
         return value

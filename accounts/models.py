@@ -40,6 +40,11 @@ class User(AbstractUser):
     display_currency = models.CharField(
         max_length=3, blank=True, help_text="Amounts are also shown in this currency (DS-4, DS-6)"
     )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="Chosen by the customer; pages and e-mails use it when the storefront offers it",
+    )
 
     class Meta:
         constraints = [

@@ -15,9 +15,11 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from storefronts.models import Storefront, TermsVersion
 
+from .languages import speaking_to
 from .models import Notification, TermsAcceptance, User
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ def account_close(*, user: User) -> User:
 
 
 def _notify(user: User, kind: str, subject: str, body: str) -> None:
+    """Callers write ``subject`` and ``body`` inside ``speaking_to(…)`` (the user's language)."""
     storefront = user.storefront
     if storefront is not None:
         subject = f"[{storefront.display_name}] {subject}"
@@ -94,13 +97,18 @@ def account_suspend(*, user: User, reason: str) -> User:
         is_active=False, suspended_at=timezone.now(), suspension_reason=reason.strip()[:300]
     )
     user.refresh_from_db()
-    _notify(
-        user,
-        "account_suspended",
-        "Your account has been suspended",
-        f"Your account {user.email} has been suspended.\n\nReason: {user.suspension_reason}\n\n"
-        "Your balance is kept. Reply to this email or contact support if you think this is a mistake.",
-    )
+    with speaking_to(storefront=user.storefront, user=user):
+        _notify(
+            user,
+            "account_suspended",
+            _("Your account has been suspended"),
+            _(
+                "Your account %(email)s has been suspended.\n\nReason: %(reason)s\n\n"
+                "Your balance is kept. Reply to this email or contact support if you think this "
+                "is a mistake."
+            )
+            % {"email": user.email, "reason": user.suspension_reason},
+        )
     return user
 
 
@@ -108,12 +116,13 @@ def account_suspend(*, user: User, reason: str) -> User:
 def account_reinstate(*, user: User) -> User:
     User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspension_reason="")
     user.refresh_from_db()
-    _notify(
-        user,
-        "account_reinstated",
-        "Your account is active again",
-        f"Your account {user.email} can sign in again.",
-    )
+    with speaking_to(storefront=user.storefront, user=user):
+        _notify(
+            user,
+            "account_reinstated",
+            _("Your account is active again"),
+            _("Your account %(email)s can sign in again.") % {"email": user.email},
+        )
     return user
 
 
@@ -129,14 +138,19 @@ def account_verification_require(*, user: User, actor: User | None) -> User:
     user.refresh_from_db()
     if updated:
         log.info("verification required for user %s by %s", user.pk, getattr(actor, "pk", None))
-        _notify(
-            user,
-            "account_verification_required",
-            "We need to verify your account",
-            f"To prevent fraud we need to verify your account {user.email} before it can top up "
-            "or place orders again.\n\nPlease reply to this email: our support team will tell you "
-            "which documents we need. Your balance and your open orders are kept.",
-        )
+        with speaking_to(storefront=user.storefront, user=user):
+            _notify(
+                user,
+                "account_verification_required",
+                _("We need to verify your account"),
+                _(
+                    "To prevent fraud we need to verify your account %(email)s before it can top "
+                    "up or place orders again.\n\nPlease reply to this email: our support team "
+                    "will tell you which documents we need. Your balance and your open orders are "
+                    "kept."
+                )
+                % {"email": user.email},
+            )
     return user
 
 
@@ -149,12 +163,14 @@ def account_verification_clear(*, user: User, actor: User | None) -> User:
     user.refresh_from_db()
     if updated:
         log.info("verification cleared for user %s by %s", user.pk, getattr(actor, "pk", None))
-        _notify(
-            user,
-            "account_verified",
-            "Your account is verified",
-            f"Thank you: your account {user.email} is verified. You can top up and order again.",
-        )
+        with speaking_to(storefront=user.storefront, user=user):
+            _notify(
+                user,
+                "account_verified",
+                _("Your account is verified"),
+                _("Thank you: your account %(email)s is verified. You can top up and order again.")
+                % {"email": user.email},
+            )
     return user
 
 
@@ -163,7 +179,8 @@ def password_reset_link_send(*, request: HttpRequest, user: User) -> None:
     form = ResetPasswordForm(data={"email": user.email})
     form.cleaned_data = {"email": user.email}
     form.users = [user]
-    form.save(request)
+    with speaking_to(storefront=user.storefront, user=user):  # staff work in English
+        form.save(request)
 
 
 @transaction.atomic
@@ -221,6 +238,14 @@ def display_currency_set(*, user: User, currency: str) -> User:
     """The currency the customer also sees amounts in ("" = the storefront's own)."""
     User.objects.filter(pk=user.pk).update(display_currency=currency[:3].upper())
     user.display_currency = currency[:3].upper()
+    return user
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """The language the customer reads pages and e-mails in (one the storefront offers)."""
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return user
 
 

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("account/", views.account_overview, name="account_overview"),
     path("account/close/", views.account_close, name="account_close"),
+    path("language/", views.language_set, name="language_set"),
     path("dev/outbox/", views.dev_outbox, name="dev_outbox"),
 ]
 

@@ -6,10 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
 
+from storefronts.exceptions import UserError
 from storefronts.selectors import terms_current
 
 from . import selectors, services
@@ -36,11 +39,40 @@ def account_close(request):
     if request.method == "POST" and form.is_valid():
         services.account_close(user=request.user)
         logout(request)
-        messages.success(request, "Your account is closed. You have been signed out.")
+        messages.success(request, gettext("Your account is closed. You have been signed out."))
         return redirect("home")
     return render(
         request, "accounts/close.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@require_POST
+def language_set(request):
+    """The language switcher: one the storefront offers, saved on the account when signed in
+    and in a cookie either way (it outlives the session); anything else is a 400."""
+    language = request.POST.get("language", "")
+    if language not in request.storefront.offered_languages:
+        raise UserError(gettext("This shop does not offer that language."), status=400)
+    if request.user.is_authenticated and request.user.storefront_id == request.storefront.pk:
+        services.user_language_set(user=request.user, language=language)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def dev_outbox(request):

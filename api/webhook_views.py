@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .models import WebhookDelivery
@@ -49,7 +50,9 @@ def webhook_page(request):
     status = 200
     if request.method == "POST" and request.POST.get("action") == "remove":
         if webhook_endpoint_remove(user=request.user):
-            messages.success(request, "The webhook is removed: order updates are no longer sent.")
+            messages.success(
+                request, gettext("The webhook is removed: order updates are no longer sent.")
+            )
         return redirect("account_webhook")
     if request.method == "POST":
         form = WebhookForm(request.POST)
@@ -59,7 +62,7 @@ def webhook_page(request):
             except WebhookError as exc:
                 form.add_error("url", str(exc))
             else:
-                messages.success(request, "The webhook URL is saved.")
+                messages.success(request, gettext("The webhook URL is saved."))
                 return redirect("account_webhook")
         status = 400
     else:
@@ -89,5 +92,5 @@ def webhook_delivery_retry_view(request, pk: int):
     except WebhookError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The update will be sent again in a moment.")
+        messages.success(request, gettext("The update will be sent again in a moment."))
     return redirect("account_webhook")

@@ -228,7 +228,7 @@ def webhook_payload(*, event: OrderEvent, order: Order) -> dict:
         "service": {"id": order.service_id, "name": order.service_name},
         "imei": order.imei,
         "status": status,
-        "status_label": Status(status).label,
+        "status_label": str(Status(status).label),
         "status_code": status_code,
         "price": f"{order.price:.2f}",
         "currency": order.currency,

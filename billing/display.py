@@ -25,5 +25,5 @@ def format_balance_amount(amount: Decimal, storefront: Storefront) -> str:
         number = format_money(
             Money(amount, storefront.balance_currency), locale=_locale(), format="#,##0.00"
         )
-        return f"{number} {storefront.balance_unit_label}"
+        return f"{number} {storefront.unit_label}"
     return format_plain_money(amount, storefront.balance_currency)

@@ -1,5 +1,7 @@
 """Errors a user (or a retried call) can cause in billing; views turn them into a clear 4xx."""
 
+from django.utils.translation import gettext
+
 from storefronts.exceptions import UserError
 
 
@@ -14,7 +16,11 @@ class InsufficientFunds(BillingError):
     def __init__(self, balance, amount, currency=""):
         self.balance, self.amount = balance, amount
         super().__init__(
-            f"Not enough balance: {balance} {currency} available, {amount} {currency} needed."
+            gettext(
+                "Not enough balance: %(balance)s %(currency)s available, %(amount)s %(currency)s "
+                "needed."
+            )
+            % {"balance": balance, "amount": amount, "currency": currency}
         )
 
 

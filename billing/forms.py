@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from storefronts.models import Storefront
 
@@ -15,7 +18,7 @@ class TopUpForm(forms.Form):
     )
     amount = forms.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     save_card = forms.BooleanField(
-        required=False, label="Save my card for faster top-ups next time"
+        required=False, label=_("Save my card for faster top-ups next time")
     )
 
     def __init__(self, *args, storefront: Storefront, packages, allow_save_card: bool, **kwargs):
@@ -25,7 +28,7 @@ class TopUpForm(forms.Form):
         if storefront.topup_mode == Storefront.TopUpMode.PACKAGES:
             self.fields["package"].queryset = packages
             self.fields["package"].required = True
-            self.fields["package"].error_messages["required"] = "Choose a credit package."
+            self.fields["package"].error_messages["required"] = gettext("Choose a credit package.")
             del self.fields["amount"]
         else:
             del self.fields["package"]
@@ -33,7 +36,9 @@ class TopUpForm(forms.Form):
             amount.required = True
             amount.min_value = storefront.topup_min_amount
             amount.max_value = storefront.topup_max_amount
-            amount.label = f"Amount ({storefront.balance_currency})"
+            amount.label = gettext("Amount (%(currency)s)") % {
+                "currency": storefront.balance_currency
+            }
             amount.widget.attrs.update(
                 {
                     "min": storefront.topup_min_amount,
@@ -46,9 +51,10 @@ class TopUpForm(forms.Form):
                 for v in amount.validators
                 if v.__class__.__name__ not in ("MinValueValidator", "MaxValueValidator")
             ]
-            amount.help_text = (
-                f"Between {storefront.topup_min_amount} and {storefront.topup_max_amount}."
-            )
+            amount.help_text = gettext("Between %(minimum)s and %(maximum)s.") % {
+                "minimum": formats.localize(storefront.topup_min_amount),
+                "maximum": formats.localize(storefront.topup_max_amount),
+            }
         if not allow_save_card:
             del self.fields["save_card"]
 
@@ -58,18 +64,24 @@ class TopUpForm(forms.Form):
             self.storefront.topup_min_amount <= value <= self.storefront.topup_max_amount
         ):
             raise forms.ValidationError(
-                f"Top up between {self.storefront.topup_min_amount} and {self.storefront.topup_max_amount}."
+                gettext("Top up between %(minimum)s and %(maximum)s.")
+                % {
+                    "minimum": formats.localize(self.storefront.topup_min_amount),
+                    "maximum": formats.localize(self.storefront.topup_max_amount),
+                }
             )
         return value
 
 
 class StatementFilterForm(forms.Form):
-    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *LedgerEntry.Kind.choices])
+    kind = forms.ChoiceField(
+        required=False, label=_("Kind"), choices=[("", _("All kinds")), *LedgerEntry.Kind.choices]
+    )
     date_from = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From"
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From")
     )
     date_to = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To"
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To")
     )
 
     def __init__(self, *args, **kwargs):
@@ -78,7 +90,7 @@ class StatementFilterForm(forms.Form):
 
 
 class DisplayCurrencyForm(forms.Form):
-    display_currency = forms.ChoiceField(label="Show amounts also in")
+    display_currency = forms.ChoiceField(label=_("Show amounts also in"))
 
     def __init__(self, *args, currencies: list[str], **kwargs):
         kwargs.setdefault("label_suffix", "")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from storefronts.models import validate_currency_code
 
@@ -46,13 +47,13 @@ class LedgerEntry(models.Model):
     """One signed change of one wallet. Never updated or deleted."""
 
     class Kind(models.TextChoices):
-        DEPOSIT = "deposit", "Top-up"
-        BONUS = "bonus", "Package bonus"
-        ORDER_DEBIT = "order_debit", "Order"
-        ORDER_REFUND = "order_refund", "Order refund"
-        REFUND_OUT = "refund_out", "Refund to payment method"
-        REFUND_REVERSAL = "refund_reversal", "Refund reversed"
-        ADJUSTMENT = "adjustment", "Adjustment by staff"
+        DEPOSIT = "deposit", _("Top-up")
+        BONUS = "bonus", _("Package bonus")
+        ORDER_DEBIT = "order_debit", _("Order")
+        ORDER_REFUND = "order_refund", _("Order refund")
+        REFUND_OUT = "refund_out", _("Refund to payment method")
+        REFUND_REVERSAL = "refund_reversal", _("Refund reversed")
+        ADJUSTMENT = "adjustment", _("Adjustment by staff")
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.PROTECT, related_name="+"
@@ -150,14 +151,14 @@ class Payment(models.Model):
     """One top-up through a payment gateway. Fulfilled (credited) exactly once."""
 
     class Gateway(models.TextChoices):
-        STRIPE = "stripe", "Card (Stripe)"
-        LOCAL = "local", "Test card (development)"
+        STRIPE = "stripe", _("Card (Stripe)")
+        LOCAL = "local", _("Test card (development)")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for payment"
-        SUCCEEDED = "succeeded", "Paid"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting for payment")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.PROTECT, related_name="payments"

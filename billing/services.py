@@ -13,8 +13,10 @@ import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from storefronts.models import Storefront
@@ -45,18 +47,20 @@ def money_amount(value) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError) as exc:
-        raise InvalidAmount(f"{value!r} is not an amount of money.") from exc
+        raise InvalidAmount(
+            gettext("%(value)s is not an amount of money.") % {"value": f"{value!r}"}
+        ) from exc
     if not amount.is_finite() or amount <= 0:
-        raise InvalidAmount("The amount must be greater than zero.")
+        raise InvalidAmount(gettext("The amount must be greater than zero."))
     if amount >= Decimal("1e11"):
-        raise InvalidAmount("The amount is too large.")
+        raise InvalidAmount(gettext("The amount is too large."))
     return amount
 
 
 def wallet_get_or_create(*, user: User) -> Wallet:
     """The customer's wallet, in the storefront currency (created on first use)."""
     if user.storefront_id is None:
-        raise TopUpNotAllowed("Platform operators have no balance.")
+        raise TopUpNotAllowed(gettext("Platform operators have no balance."))
     wallet, _ = Wallet.objects.get_or_create(
         user=user,
         defaults={
@@ -159,7 +163,12 @@ def _entry_of(wallet_id: int, idempotency_key: str) -> LedgerEntry | None:
 def _replayed(entry: LedgerEntry, *, amount: Decimal, kind: str) -> LedgerEntry:
     if entry.amount != amount or entry.kind != kind:
         raise IdempotencyConflict(
-            f"Key {entry.idempotency_key!r} was already used for {entry.kind} {entry.amount}."
+            gettext("Key %(idempotency_key)s was already used for %(kind)s %(amount)s.")
+            % {
+                "idempotency_key": f"{entry.idempotency_key!r}",
+                "kind": entry.kind,
+                "amount": entry.amount,
+            }
         )
     return entry
 
@@ -280,18 +289,24 @@ def topup_terms(
     if storefront.topup_mode == Storefront.TopUpMode.PACKAGES:
         if package is None:
             raise TopUpNotAllowed(
-                "Choose a credit package: credits are sold only in packages."
+                gettext("Choose a credit package: credits are sold only in packages.")
             )  # DS-4
         if package.storefront_id != storefront.pk or not package.is_active:
-            raise TopUpNotAllowed("That credit package is not available.")
+            raise TopUpNotAllowed(gettext("That credit package is not available."))
         return package.price, package.credits, package.bonus_credits
     if package is not None:
-        raise TopUpNotAllowed("This shop takes any amount, not packages.")
+        raise TopUpNotAllowed(gettext("This shop takes any amount, not packages."))
     value = money_amount(amount)
     if value < storefront.topup_min_amount or value > storefront.topup_max_amount:
         raise TopUpNotAllowed(
-            f"Top up between {storefront.topup_min_amount} and {storefront.topup_max_amount} "
-            f"{storefront.balance_currency}."
+            gettext(
+                "Top up between %(topup_min_amount)s and %(topup_max_amount)s %(balance_currency)s."
+            )
+            % {
+                "topup_min_amount": storefront.topup_min_amount,
+                "topup_max_amount": storefront.topup_max_amount,
+                "balance_currency": storefront.balance_currency,
+            }
         )
     return value, value, Decimal("0.00")
 
@@ -311,8 +326,10 @@ def payment_start(
     """
     if user.verification_required_at is not None:
         raise TopUpNotAllowed(
-            "Your account needs verification before it can top up: our support team has asked "
-            "you for documents (DS-20)."
+            gettext(
+                "Your account needs verification before it can top up: our support team has asked "
+                "you for documents (DS-20)."
+            )
         )
     storefront = user.storefront
     price, credit, bonus = topup_terms(storefront=storefront, package=package, amount=amount)
@@ -359,6 +376,8 @@ def payment_fulfil(
         payment.gateway_payment_id = gateway_payment_id
     payment.save(update_fields=["status", "paid_at", "failure_reason", "gateway_payment_id"])
     package = payment.package
+    with translation.override(settings.LANGUAGE_CODE):  # ledger memos are in English
+        memo = f"{package.name if package else 'Top-up'}, {payment.get_gateway_display().lower()}"
     wallet_credit(
         wallet=payment.wallet,
         amount=payment.credit_amount,
@@ -366,7 +385,7 @@ def payment_fulfil(
         reference=f"payment:{payment.pk}",
         idempotency_key=f"payment:{payment.pk}:deposit",
         payment=payment,
-        memo=f"{package.name if package else 'Top-up'}, {payment.get_gateway_display().lower()}",
+        memo=memo,
     )
     if payment.bonus_amount > 0:
         wallet_credit(
@@ -485,7 +504,7 @@ def adjustment_create(
     """A manual correction by staff; the reason is required and shows in the statement."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidAmount("A reason is required for a manual adjustment.")
+        raise InvalidAmount(gettext("A reason is required for a manual adjustment."))
     value = Decimal(str(amount))
     key = f"adjustment:{idempotency_key or uuid.uuid4().hex}"
     common = {

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -103,7 +104,9 @@ def topup(request):
     status = 200
     if request.method == "POST":
         if gateway is None:
-            messages.error(request, "Card payments are not available at this shop right now.")
+            messages.error(
+                request, gettext("Card payments are not available at this shop right now.")
+            )
             status = 503
         elif form.is_valid():
             try:
@@ -161,7 +164,7 @@ def test_card(request, payment_id: int):
                 status=Payment.Status.FAILED,
                 reason="The test card was declined.",
             )
-            messages.error(request, "The test card was declined. Nothing was charged.")
+            messages.error(request, gettext("The test card was declined. Nothing was charged."))
             return redirect("billing_topup")
         services.payment_fulfil(payment_id=payment.pk, gateway_payment_id=f"test_{payment.pk}")
         return redirect("billing_topup_done", payment_id=payment.pk)
@@ -177,7 +180,7 @@ def topup_done(request, payment_id: int):
 @login_required
 def topup_cancelled(request, payment_id: int):
     payment = _own_payment(request, payment_id)
-    messages.info(request, "The payment was cancelled. Nothing was charged.")
+    messages.info(request, gettext("The payment was cancelled. Nothing was charged."))
     return (
         redirect("billing_topup")
         if payment.status != Payment.Status.SUCCEEDED

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0.00")
 
@@ -61,9 +63,9 @@ def validate_field_name(value: str) -> None:
 
 class Service(models.Model):
     class Kind(models.TextChoices):
-        IMEI_UNLOCK = "imei_unlock", "IMEI unlock"
-        CABLE_UNLOCK = "cable_unlock", "Cable unlock"
-        PHONE_CHECK = "phone_check", "Phone check"
+        IMEI_UNLOCK = "imei_unlock", _("IMEI unlock")
+        CABLE_UNLOCK = "cable_unlock", _("Cable unlock")
+        PHONE_CHECK = "phone_check", _("Phone check")
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.CASCADE, related_name="services"
@@ -140,10 +142,12 @@ class Service(models.Model):
     def indicated_label(self) -> str:
         low, high = self.indicated_days_min, self.indicated_days_max
         if high == 0:
-            return "same business day"
+            return gettext("same business day")
         if low == high or low == 0 and high == 1:
-            return f"{high} business day{'s' if high != 1 else ''}"
-        return f"{low}–{high} business days"
+            return ngettext("%(days)s business day", "%(days)s business days", high) % {
+                "days": high
+            }
+        return gettext("%(low)s–%(high)s business days") % {"low": low, "high": high}
 
 
 class ServiceField(models.Model):

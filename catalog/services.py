@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .models import (
     DHRU_FIELDS,
@@ -141,7 +142,9 @@ def customer_group_upsert(
 def price_tier_set(*, service: Service, group: CustomerGroup, price: Decimal) -> PriceTier:
     """The group's own price for the service (instead of its discount)."""
     if group.storefront_id != service.storefront_id:
-        raise ValidationError("The price group and the service belong to different storefronts.")
+        raise ValidationError(
+            gettext("The price group and the service belong to different storefronts.")
+        )
     tier = PriceTier.objects.filter(service=service, group=group).first()
     if tier is None:
         tier = PriceTier(service=service, group=group)
@@ -160,7 +163,9 @@ def customer_group_member_set(
         CustomerGroupMembership.objects.filter(user=user).delete()
         return None
     if group.storefront_id != user.storefront_id:
-        raise ValidationError("The account and the price group belong to different storefronts.")
+        raise ValidationError(
+            gettext("The account and the price group belong to different storefronts.")
+        )
     membership, _ = CustomerGroupMembership.objects.update_or_create(
         user=user, defaults={"group": group}
     )

@@ -151,6 +151,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.StorefrontAccountMiddleware",
+    # After the account is known: the customer's saved language comes first.
+    "accounts.middleware.StorefrontLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -405,7 +407,12 @@ FIXER_ACCESS_KEY = os.environ.get("FIXER_ACCESS_KEY", "")
 BASE_CURRENCY = "USD"
 
 # --- I18n, static --------------------------------------------------------------------------
+# Customer pages speak the languages below (storefronts/languages.py picks one per request among
+# those a storefront offers); the Spanish catalogue is locale/es/LC_MESSAGES/django.po, compiled
+# to django.mo and committed (README, "Languages"). The admin and the API stay in English.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -68,6 +68,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from storefronts.exceptions import UserError
@@ -324,23 +325,29 @@ def _displayed(width: int, height: int, rotation: int) -> tuple[int, int]:
 def _check_size(kind: str, width: int, height: int, min_short_side: int) -> None:
     short, long = min(width, height), max(width, height)
     if short <= 0:
-        raise EvidenceRejected("The file's video has no picture size; it looks damaged.")
+        raise EvidenceRejected(gettext("The file's video has no picture size; it looks damaged."))
     limit = settings.EVIDENCE_MAX_LONG_SIDE
     what = "video" if kind == "video" else "picture"
     if long > limit:
         raise EvidenceRejected(
-            f"The {what} is {width}×{height}, larger than we can check (at most {limit} pixels "
-            "on its long side). Record at 1080p or 4K."
+            gettext(
+                "The %(what)s is %(width)s×%(height)s, larger than we can check (at most %(limit)s pixels on its long side). Record at 1080p or 4K."
+            )
+            % {"what": what, "width": width, "height": height, "limit": limit}
         )
     if short < min_short_side:
         if kind == "video":
             raise EvidenceRejected(
-                f"The video is {short}p; the terms ask for at least {min_short_side}p. Record "
-                f"it again with the camera set to {min_short_side}p (HD) or better."
+                gettext(
+                    "The video is %(short)sp; the terms ask for at least %(min_short_side)sp. Record it again with the camera set to %(min_short_side)sp (HD) or better."
+                )
+                % {"short": short, "min_short_side": min_short_side}
             )
         raise EvidenceRejected(
-            f"The picture is {width}×{height}; the terms ask for at least {min_short_side} "
-            "pixels on its short side."
+            gettext(
+                "The picture is %(width)s×%(height)s; the terms ask for at least %(min_short_side)s pixels on its short side."
+            )
+            % {"width": width, "height": height, "min_short_side": min_short_side}
         )
 
 
@@ -462,14 +469,19 @@ def _probe(
     handle: IO[bytes], size: int, *, min_short_side: int, min_duration: float, allow_image: bool
 ) -> tuple[EvidenceFacts, _Container, av.VideoFrame | None]:
     if size == 0:
-        raise EvidenceRejected("The file is empty. Choose the video recording and upload it again.")
+        raise EvidenceRejected(
+            gettext("The file is empty. Choose the video recording and upload it again.")
+        )
     head = handle.read(64)
     handle.seek(0)
     spec = _sniff(head)
     accepted = f"{VIDEO_FORMATS} video" + (", or a JPEG or PNG picture" if allow_image else "")
     if spec is None:
         raise EvidenceRejected(
-            f"This file is not a video we can check. Upload the recording as an {accepted}."
+            gettext(
+                "This file is not a video we can check. Upload the recording as an %(accepted)s."
+            )
+            % {"accepted": accepted}
         )
     if spec.kind == "heif":
         raise EvidenceRejected(
@@ -478,19 +490,23 @@ def _probe(
         )
     if spec.kind == "image" and not allow_image:
         raise EvidenceRejected(
-            f"This file is a {spec.label} picture, not a video. Upload the video recording "
-            f"({VIDEO_FORMATS})."
+            gettext(
+                "This file is a %(label)s picture, not a video. Upload the video recording (%(video_formats)s)."
+            )
+            % {"label": spec.label, "video_formats": VIDEO_FORMATS}
         )
     try:
         container = av.open(handle, mode="r", format=spec.av_format)
     except av.FFmpegError:
         raise EvidenceRejected(
-            f"This file is damaged or incomplete: it could not be opened as {spec.label}. Upload "
-            "the original recording again."
+            gettext(
+                "This file is damaged or incomplete: it could not be opened as %(label)s. Upload the original recording again."
+            )
+            % {"label": spec.label}
         ) from None
     with container:
         if not container.streams.video:
-            raise EvidenceRejected("This file has no video in it.")
+            raise EvidenceRejected(gettext("This file has no video in it."))
         stream = container.streams.video[0]
         context = stream.codec_context
         if context.width and context.height:  # the header's size, before decoding anything
@@ -506,13 +522,17 @@ def _probe(
             if duration is None or duration + 1e-6 < min_duration:
                 shown = f"{duration:.1f}" if duration is not None else "of unknown length"
                 raise EvidenceRejected(
-                    f"The video is {shown} seconds long; the terms ask for at least "
-                    f"{min_duration:g} seconds showing every step."
+                    gettext(
+                        "The video is %(shown)s seconds long; the terms ask for at least %(min_duration)s seconds showing every step."
+                    )
+                    % {"shown": shown, "min_duration": f"{min_duration:g}"}
                 )
             if probe.distinct < 2:
                 raise EvidenceRejected(
-                    "The video shows a single still picture; the terms ask for a continuous "
-                    "recording of the phone and every step on it."
+                    gettext(
+                        "The video shows a single still picture; the terms ask for a continuous "
+                        "recording of the phone and every step on it."
+                    )
                 )
         width, height = probe.frame_size or (context.width, context.height)
         facts = EvidenceFacts(

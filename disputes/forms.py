@@ -7,27 +7,31 @@ the video itself) are the services' and ``evidence.py``'s, so the API and the pa
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Outcome, RefusalReason
 
 
 class DisputeOpenForm(forms.Form):
-    problem = forms.ChoiceField(widget=forms.RadioSelect, label="What went wrong?")
+    problem = forms.ChoiceField(widget=forms.RadioSelect, label=_("What went wrong?"))
     description = forms.CharField(
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="What did you do, and what happened?",
-        help_text="E.g. which steps you followed, what the phone showed when you typed the code.",
+        label=_("What did you do, and what happened?"),
+        help_text=_(
+            "E.g. which steps you followed, what the phone showed when you typed the code."
+        ),
     )
     attestations = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
-        label="My video shows",
-        error_messages={"required": "Tick each thing your video shows."},
+        label=_("My video shows"),
+        error_messages={"required": _("Tick each thing your video shows.")},
     )
     video = forms.FileField(
-        label="Your video",
+        label=_("Your video"),
         widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/webm,video/quicktime"}),
-        error_messages={"required": "Upload the video of the code being entered."},
+        error_messages={"required": _("Upload the video of the code being entered.")},
     )
 
     def __init__(self, *args, problems, requirements, max_mb: int, min_height: int, **kwargs):
@@ -35,21 +39,23 @@ class DisputeOpenForm(forms.Form):
         self.fields["problem"].choices = problems
         if len(problems) == 1:
             self.fields["problem"].initial = problems[0][0]
-        self.fields["attestations"].choices = [(text, text) for text in requirements]
-        self.fields["video"].help_text = (
-            f"One continuous video, at least {min_height}p (the phone may be upright), "
-            f"up to {max_mb} MB. MP4 or WebM."
-        )
+        # The storefront's own wording is the value; the label is in the page's language when
+        # the catalogue knows the line (the demo storefronts' lines, storefronts/demo).
+        self.fields["attestations"].choices = [(text, gettext(text)) for text in requirements]
+        self.fields["video"].help_text = gettext(
+            "One continuous video, at least %(height)sp (the phone may be upright), "
+            "up to %(mb)s MB. MP4 or WebM."
+        ) % {"height": min_height, "mb": max_mb}
         self.fields["video"].widget.attrs["data-max-bytes"] = str(max_mb * 1024 * 1024)
 
 
 class DisputeMessageForm(forms.Form):
     body = forms.CharField(
-        max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Your message"
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Your message")
     )
     attachment = forms.FileField(
         required=False,
-        label="Add a video or a photo (optional)",
+        label=_("Add a video or a photo (optional)"),
         widget=forms.ClearableFileInput(
             attrs={"accept": "video/mp4,video/webm,image/jpeg,image/png"}
         ),

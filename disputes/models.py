@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from refunds.models import RefusalReason as RefundRefusal
 
@@ -20,16 +21,16 @@ from refunds.models import RefusalReason as RefundRefusal
 class Problem(models.TextChoices):
     """What went wrong, in the customer's words (the form offers the ones for the order's kind)."""
 
-    CODE_NOT_ACCEPTED = "code_not_accepted", "The code is not accepted by the phone"
-    WRONG_RESULT = "wrong_result", "The result is wrong"
-    STILL_LOCKED = "still_locked", "The phone is still locked after the cable unlock"
+    CODE_NOT_ACCEPTED = "code_not_accepted", _("The code is not accepted by the phone")
+    WRONG_RESULT = "wrong_result", _("The result is wrong")
+    STILL_LOCKED = "still_locked", _("The phone is still locked after the cable unlock")
 
 
 class Outcome(models.TextChoices):
-    REFUNDED = "refunded", "Accepted: the price was refunded"
-    CORRECTED = "corrected", "Accepted: corrected code or instructions sent"
-    REFUSED = "refused", "Refused"
-    ENTRY_MISTAKE = "entry_mistake", "The video shows an entry mistake"
+    REFUNDED = "refunded", _("Accepted: the price was refunded")
+    CORRECTED = "corrected", _("Accepted: corrected code or instructions sent")
+    REFUSED = "refused", _("Refused")
+    ENTRY_MISTAKE = "entry_mistake", _("The video shows an entry mistake")
 
 
 # IS-10 and DS-14: why a dispute is refused. The same policy reasons refund requests refuse with,
@@ -52,7 +53,10 @@ RefusalReason = models.TextChoices(
         # A dispute's own reason: the video is not the evidence the terms ask for.
         (
             "EVIDENCE_INSUFFICIENT",
-            ("evidence_insufficient", "The video does not show what the terms ask (IS-9, DS-13)"),
+            (
+                "evidence_insufficient",
+                _("The video does not show what the terms ask (IS-9, DS-13)"),
+            ),
         ),
     ],
 )
@@ -60,9 +64,9 @@ RefusalReason = models.TextChoices(
 
 class Dispute(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open: with the shop"
-        AWAITING_CUSTOMER = "awaiting_customer", "Waiting for more evidence from you"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open: with the shop")
+        AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for more evidence from you")
+        RESOLVED = "resolved", _("Resolved")
 
     OPEN = (Status.OPEN, Status.AWAITING_CUSTOMER)
     Problem = Problem
@@ -200,8 +204,8 @@ class Evidence(models.Model):
     only through the disputes views, which check who is asking (IS-9)."""
 
     class Kind(models.TextChoices):
-        VIDEO = "video", "Video"
-        IMAGE = "image", "Image"
+        VIDEO = "video", _("Video")
+        IMAGE = "image", _("Image")
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.PROTECT, related_name="+"
@@ -252,12 +256,12 @@ class DisputeEvent(models.Model):
     """One step of a dispute: who, when, what. Never updated."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Opened"
-        MESSAGE = "message", "Message"
-        EVIDENCE_ASKED = "evidence_asked", "More evidence asked"
-        EVIDENCE_ADDED = "evidence_added", "Evidence added"
-        RESOLVED = "resolved", "Resolved"
-        UPSTREAM = "upstream", "Raised with the supplier"
+        OPENED = "opened", _("Opened")
+        MESSAGE = "message", _("Message")
+        EVIDENCE_ASKED = "evidence_asked", _("More evidence asked")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        RESOLVED = "resolved", _("Resolved")
+        UPSTREAM = "upstream", _("Raised with the supplier")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -23,10 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
+from accounts.languages import speaking_to
 from accounts.models import User
 from accounts.services import notification_queue
 from orders.models import Order
@@ -39,6 +42,14 @@ from . import policy
 from .evidence import SavedEvidence, evidence_delete, evidence_save
 from .exceptions import DisputeError, DisputeForbidden, DisputeNotAllowed, DisputeStateError
 from .models import Dispute, DisputeEvent, DisputeMessage, Evidence, Outcome, RefusalReason
+
+# The subject of the e-mail that tells the customer the outcome (in their language).
+RESOLVED_SUBJECTS = {
+    Outcome.REFUNDED: gettext_lazy("accepted, the price is back in your balance"),
+    Outcome.CORRECTED: gettext_lazy("accepted, corrected code or instructions sent"),
+    Outcome.REFUSED: gettext_lazy("refused"),
+    Outcome.ENTRY_MISTAKE: gettext_lazy("the video shows an entry mistake"),
+}
 
 log = logging.getLogger(__name__)
 
@@ -64,22 +75,28 @@ def dispute_admin_url(dispute: Dispute) -> str:
 
 def _notify_customer(dispute: Dispute, *, kind: str, subject: str, **context) -> None:
     """The customer hears about every step, through the notification log (after commit)."""
-    body = render_to_string(
-        "disputes/email/customer.txt",
-        {
-            "dispute": dispute,
-            "storefront": dispute.storefront,
-            "kind": kind,
-            "url": dispute_url(dispute),
-            **context,
-        },
-    )
+    with speaking_to(storefront=dispute.storefront, user=dispute.user):
+        body = render_to_string(
+            "disputes/email/customer.txt",
+            {
+                "dispute": dispute,
+                "storefront": dispute.storefront,
+                "kind": kind,
+                "url": dispute_url(dispute),
+                **context,
+            },
+        )
+        subject = gettext("[%(shop)s] Dispute %(id)s: %(subject)s") % {
+            "shop": dispute.storefront.display_name,
+            "id": dispute.pk,
+            "subject": subject,
+        }
     notification_queue(
         storefront=dispute.storefront,
         to=dispute.user.email,
         user=dispute.user,
         kind=f"dispute_{kind}",
-        subject=f"[{dispute.storefront.display_name}] Dispute {dispute.pk}: {subject}",
+        subject=subject,
         body=body,
         about=dispute,
     )
@@ -89,16 +106,17 @@ def _notify_staff(dispute: Dispute, *, kind: str, subject: str, **context) -> No
     """The storefront's dispute staff hear about a new dispute and every customer message."""
     from .selectors import dispute_staff_emails
 
-    body = render_to_string(
-        "disputes/email/staff.txt",
-        {
-            "dispute": dispute,
-            "storefront": dispute.storefront,
-            "kind": kind,
-            "url": dispute_admin_url(dispute),
-            **context,
-        },
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # staff work in English, as the admin
+        body = render_to_string(
+            "disputes/email/staff.txt",
+            {
+                "dispute": dispute,
+                "storefront": dispute.storefront,
+                "kind": kind,
+                "url": dispute_admin_url(dispute),
+                **context,
+            },
+        )
     for email in dispute_staff_emails(storefront=dispute.storefront):
         notification_queue(
             storefront=dispute.storefront,
@@ -124,9 +142,9 @@ def _check_staff(dispute: Dispute, actor: User) -> None:
     if actor.is_superuser:
         return
     if not (actor.is_active and actor.is_staff and actor.storefront_id == dispute.storefront_id):
-        raise DisputeForbidden("Only this shop's dispute staff can do that.")
+        raise DisputeForbidden(gettext("Only this shop's dispute staff can do that."))
     if not actor.has_perm("disputes.change_dispute"):
-        raise DisputeForbidden("Only the Dispute admin group can act on disputes.")
+        raise DisputeForbidden(gettext("Only the Dispute admin group can act on disputes."))
 
 
 def _store(*, storefront: Storefront, upload, allow_image: bool) -> SavedEvidence:
@@ -190,12 +208,12 @@ def dispute_check_can_open(*, user: User, order: Order, now: dt.datetime | None 
     """Raise the reason this customer cannot dispute this order now (nothing is written)."""
     now = now or timezone.now()
     if order.user_id != user.pk or order.storefront_id != user.storefront_id:
-        raise DisputeNotAllowed("That order is not yours.", status=404, code="not_found")
+        raise DisputeNotAllowed(gettext("That order is not yours."), status=404, code="not_found")
     window = policy.dispute_window(order=order, now=now)
     if not window.open:
         raise DisputeNotAllowed(window.reason)  # IS-9
     if Dispute.objects.filter(order=order, status__in=Dispute.OPEN).exists():
-        raise DisputeNotAllowed("This order already has an open dispute.", code="conflict")
+        raise DisputeNotAllowed(gettext("This order already has an open dispute."), code="conflict")
 
 
 def dispute_open(
@@ -213,19 +231,21 @@ def dispute_open(
     dispute_check_can_open(user=user, order=order, now=now)
     storefront = order.storefront
     if problem not in {value for value, _ in policy.problems_for(order)}:
-        raise DisputeError("Pick what went wrong.")
+        raise DisputeError(gettext("Pick what went wrong."))
     description = (description or "").strip()
     if len(description) < 10:
-        raise DisputeError("Tell us what you did and what happened (a sentence or two).")
+        raise DisputeError(gettext("Tell us what you did and what happened (a sentence or two)."))
     requirements = policy.evidence_requirements(storefront)
     missing = [text for text in requirements if text not in set(attestations or [])]
     if missing:
         raise DisputeError(  # IS-9, DS-13
-            "The terms ask for a video that shows each of these; tick each one your video "
-            f"shows: {'; '.join(missing)}."
+            gettext(
+                "The terms ask for a video that shows each of these; tick each one your video shows: %(missing)s."
+            )
+            % {"missing": "; ".join(gettext(text) for text in missing)}
         )
     if upload is None:
-        raise DisputeError("Upload the video of the code being entered.")
+        raise DisputeError(gettext("Upload the video of the code being entered."))
     saved = _store(storefront=storefront, upload=upload, allow_image=False)
     try:
         dispute = _dispute_create(
@@ -272,7 +292,9 @@ def _dispute_create(
                 next_due_at=min(first_due, resolution_due),
             )
     except IntegrityError as exc:
-        raise DisputeNotAllowed("This order already has an open dispute.", code="conflict") from exc
+        raise DisputeNotAllowed(
+            gettext("This order already has an open dispute."), code="conflict"
+        ) from exc
     _evidence_row(dispute=dispute, saved=saved, user=user, upload=upload)
     _event(dispute, kind=DisputeEvent.Kind.OPENED, actor=user, note=description)
     order_timeline_note(
@@ -281,7 +303,7 @@ def _dispute_create(
         f"{policy.when_text(first_due)}.",
         actor=user,
     )
-    _notify_customer(dispute, kind="opened", subject="we received your report")
+    _notify_customer(dispute, kind="opened", subject=gettext_lazy("we received your report"))
     _notify_staff(dispute, kind="opened", subject=f"new dispute on order {order.number}")
     return dispute
 
@@ -303,15 +325,17 @@ def dispute_message_post(
     resolution clock stops until the customer answers)."""
     body = (body or "").strip()
     if not body:
-        raise DisputeError("Write a message.")
+        raise DisputeError(gettext("Write a message."))
     dispute = Dispute.objects.select_related("storefront", "user").get(pk=dispute_id)
     from_staff = author.pk != dispute.user_id
     if from_staff:
         _check_staff(dispute, author)
     elif ask_for_evidence:
-        raise DisputeForbidden("Only staff ask for evidence.")
+        raise DisputeForbidden(gettext("Only staff ask for evidence."))
     if not dispute.is_open:
-        raise DisputeStateError("This dispute is resolved; write to support for anything new.")
+        raise DisputeStateError(
+            gettext("This dispute is resolved; write to support for anything new.")
+        )
     saved = (
         _store(storefront=dispute.storefront, upload=upload, allow_image=True)
         if upload is not None
@@ -339,7 +363,9 @@ def _message_create(
 ) -> DisputeMessage:
     dispute = _locked(dispute_id)
     if not dispute.is_open:
-        raise DisputeStateError("This dispute is resolved; write to support for anything new.")
+        raise DisputeStateError(
+            gettext("This dispute is resolved; write to support for anything new.")
+        )
     message = DisputeMessage.objects.create(
         dispute=dispute,
         author=author,
@@ -372,7 +398,11 @@ def _message_create(
         _notify_customer(
             dispute,
             kind="evidence_asked" if ask_for_evidence else "message",
-            subject="the shop asks for more evidence" if ask_for_evidence else "a new message",
+            subject=(
+                gettext_lazy("the shop asks for more evidence")
+                if ask_for_evidence
+                else gettext_lazy("a new message")
+            ),
             message=message,
         )
     else:
@@ -398,12 +428,13 @@ def dispute_resolve(
     now = now or timezone.now()
     note = (note or "").strip()
     if outcome not in Outcome.values:
-        raise DisputeError("Pick an outcome.")
+        raise DisputeError(gettext("Pick an outcome."))
     dispute = _locked(dispute_id)
     _check_staff(dispute, actor)
     if not dispute.is_open:
         raise DisputeStateError(
-            f"This dispute was already resolved: {dispute.get_outcome_display().lower()}."
+            gettext("This dispute was already resolved: %(status)s.")
+            % {"status": dispute.get_outcome_display().lower()}
         )
     order = dispute.order
     summary = ""
@@ -415,18 +446,20 @@ def dispute_resolve(
     elif outcome == Outcome.CORRECTED:
         corrected_code = (corrected_code or "").strip()
         if not corrected_code:
-            raise DisputeError("Write the corrected code or instructions.")
+            raise DisputeError(gettext("Write the corrected code or instructions."))
         order_result_correct(order=order, code=corrected_code, actor=actor, note=note)
         dispute.corrected_code = corrected_code[:4000]
         summary = "Accepted: corrected code or instructions sent."
     elif outcome == Outcome.REFUSED:
         if refusal_reason not in RefusalReason.values:
-            raise DisputeError("Pick the policy reason for refusing (IS-10, DS-14).")
+            raise DisputeError(gettext("Pick the policy reason for refusing (IS-10, DS-14)."))
         dispute.refusal_reason = refusal_reason
         summary = f"Refused: {RefusalReason(refusal_reason).label}."
     else:  # DS-13: the video shows the code was entered wrongly
         if not note:
-            raise DisputeError("Tell the customer what the video shows was entered wrongly.")
+            raise DisputeError(
+                gettext("Tell the customer what the video shows was entered wrongly.")
+            )
         summary = "The video shows an entry mistake."
     dispute.status, dispute.outcome = Status.RESOLVED, outcome
     dispute.resolution_note = note[:4000]
@@ -438,7 +471,7 @@ def dispute_resolve(
     if outcome in (Outcome.REFUSED, Outcome.ENTRY_MISTAKE):
         # (a refund and a corrected result write their own line on the order's timeline)
         order_timeline_note(order=order, message=f"Dispute {dispute.pk}: {summary}", actor=actor)
-    _notify_customer(dispute, kind=f"resolved_{outcome}", subject=summary.rstrip("."))
+    _notify_customer(dispute, kind=f"resolved_{outcome}", subject=RESOLVED_SUBJECTS[outcome])
     return dispute
 
 
@@ -452,13 +485,13 @@ def dispute_upstream_raise(
     """Staff raised the dispute with the supplier the order came from (with a note)."""
     note = (note or "").strip()
     if not note:
-        raise DisputeError("Note how and when it was raised with the supplier.")
+        raise DisputeError(gettext("Note how and when it was raised with the supplier."))
     dispute = _locked(dispute_id)
     _check_staff(dispute, actor)
     if dispute.order.route_id is None:
-        raise DisputeStateError("This order was not sent to a supplier.")
+        raise DisputeStateError(gettext("This order was not sent to a supplier."))
     if not dispute.is_open:
-        raise DisputeStateError("This dispute is resolved.")
+        raise DisputeStateError(gettext("This dispute is resolved."))
     dispute.upstream_raised_at = now or timezone.now()
     dispute.upstream_raised_by = actor
     dispute.upstream_note = note[:4000]
@@ -469,7 +502,9 @@ def dispute_upstream_raise(
         dispute.next_due_at = _next_due(dispute)
     dispute.save()
     _event(dispute, kind=DisputeEvent.Kind.UPSTREAM, actor=actor, note=note)
-    _notify_customer(dispute, kind="upstream", subject="we raised it with our supplier")
+    _notify_customer(
+        dispute, kind="upstream", subject=gettext_lazy("we raised it with our supplier")
+    )
     return dispute
 
 
@@ -485,23 +520,27 @@ def dispute_upstream_forward(*, dispute_id: int, actor: User, note: str = "") ->
     )
     _check_staff(dispute, actor)
     if not dispute.is_open:
-        raise DisputeStateError("This dispute is resolved.")
+        raise DisputeStateError(gettext("This dispute is resolved."))
     if dispute.upstream_reference:
         raise DisputeStateError(
-            f"This dispute was already raised with the supplier (their reference "
-            f"{dispute.upstream_reference})."
+            gettext(
+                "This dispute was already raised with the supplier (their reference %(upstream_reference)s)."
+            )
+            % {"upstream_reference": dispute.upstream_reference}
         )
     order = dispute.order
     route = order.route
     if route is None or route.connection.kind != route.connection.Kind.DHRU:
         raise DisputeStateError(
-            "This order's supplier has no API to take a dispute: raise it with them by hand."
+            gettext(
+                "This order's supplier has no API to take a dispute: raise it with them by hand."
+            )
         )
     if not order.provider_ref:
-        raise DisputeStateError("The supplier's order reference is not known.")
+        raise DisputeStateError(gettext("The supplier's order reference is not known."))
     evidence = dispute.primary_evidence
     if evidence is None:  # pragma: no cover - every dispute opens with its video
-        raise DisputeStateError("This dispute has no video to forward.")
+        raise DisputeStateError(gettext("This dispute has no video to forward."))
     connection = route.connection
     requirements = upstream.supplier_requirements(connection)
     forwarded = upstream.supplier_dispute_open(

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -123,8 +124,11 @@ def dispute_new(request, order_id, upload_error: EvidenceRejected | None = None)
             else:
                 messages.success(
                     request,
-                    f"Dispute {dispute.pk} opened. The shop answers by "
-                    f"{policy.when_text(dispute.first_response_due_at)}.",
+                    gettext("Dispute %(pk)s opened. The shop answers by %(first_response_due_at)s.")
+                    % {
+                        "pk": dispute.pk,
+                        "first_response_due_at": policy.when_text(dispute.first_response_due_at),
+                    },
                 )
                 return redirect("dispute_detail", dispute_id=dispute.pk)
         else:
@@ -179,7 +183,7 @@ def dispute_detail(request, dispute_id, upload_error: EvidenceRejected | None = 
                 form.add_error(None, exc.message)
                 status = _status(exc)
             else:
-                messages.success(request, "Message sent to the shop.")
+                messages.success(request, gettext("Message sent to the shop."))
                 return redirect("dispute_detail", dispute_id=dispute.pk)
         else:
             status = 400
@@ -235,5 +239,5 @@ def order_delivered(request, order_id):
     except OrderError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Thank you: we noted that the phone arrived.")
+        messages.success(request, gettext("Thank you: we noted that the phone arrived."))
     return redirect("order_detail", pk=order.pk)

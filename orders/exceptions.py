@@ -1,5 +1,7 @@
 """Errors a customer (or a retried call) can cause with orders; views turn them into a clear 4xx."""
 
+from django.utils.translation import gettext
+
 from storefronts.exceptions import UserError
 
 
@@ -21,8 +23,11 @@ class PriceChanged(OrderError):
     def __init__(self, old, new, currency):
         self.old, self.new = old, new
         super().__init__(
-            f"The price changed from {old} to {new} {currency} since the form was shown. "
-            "Nothing was charged: check the new price and order again."
+            gettext(
+                "The price changed from %(old)s to %(new)s %(currency)s since the form was shown. "
+                "Nothing was charged: check the new price and order again."
+            )
+            % {"old": old, "new": new, "currency": currency}
         )
 
 
@@ -46,7 +51,7 @@ class TermsAcceptanceRequired(OrderError):
 
     def __init__(self):
         super().__init__(
-            "Our terms changed since you last accepted them: please read and accept them."
+            gettext("Our terms changed since you last accepted them: please read and accept them.")
         )
 
 
@@ -56,8 +61,10 @@ class VerificationRequired(OrderError):
 
     def __init__(self):
         super().__init__(
-            "Your account needs verification before it can order: our support team has asked "
-            "you for documents."  # DS-20
+            gettext(
+                "Your account needs verification before it can order: our support team has asked "
+                "you for documents."
+            )  # DS-20
         )
 
 

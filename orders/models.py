@@ -6,23 +6,24 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "Pending (can be cancelled)"
-    QUEUED = "queued", "Queued"
-    AWAITING_DEVICE = "awaiting_device", "Awaiting your device"
-    DEVICE_RECEIVED = "device_received", "Device received"
-    SUBMITTED = "submitted", "Submitted"
-    IN_PROCESS = "in_process", "In process"
-    COMPLETED = "completed", "Completed"
-    SHIPPED = "shipped", "Shipped back"
-    REJECTED = "rejected", "Rejected (refunded)"
-    CANCELLED = "cancelled", "Cancelled (refunded)"
-    REFUSED = "refused", "Refused (refunded)"
-    REFUNDED = "refunded", "Late: refunded on request"
-    CLOSED_NO_REFUND = "closed_no_refund", "Rejected (no refund)"
-    DISPUTE_REFUNDED = "dispute_refunded", "Refunded after a dispute"
+    PENDING = "pending", _("Pending (can be cancelled)")
+    QUEUED = "queued", _("Queued")
+    AWAITING_DEVICE = "awaiting_device", _("Awaiting your device")
+    DEVICE_RECEIVED = "device_received", _("Device received")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_PROCESS = "in_process", _("In process")
+    COMPLETED = "completed", _("Completed")
+    SHIPPED = "shipped", _("Shipped back")
+    REJECTED = "rejected", _("Rejected (refunded)")
+    CANCELLED = "cancelled", _("Cancelled (refunded)")
+    REFUSED = "refused", _("Refused (refunded)")
+    REFUNDED = "refunded", _("Late: refunded on request")
+    CLOSED_NO_REFUND = "closed_no_refund", _("Rejected (no refund)")
+    DISPUTE_REFUNDED = "dispute_refunded", _("Refunded after a dispute")
 
 
 OPEN_STATUSES = [

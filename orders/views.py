@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import selectors as billing_selectors
@@ -226,5 +227,5 @@ def order_cancel(request, pk: int):
             request, "orders/order_detail.html", _order_context(request, order), status=409
         )
         return response
-    messages.success(request, "Order cancelled. The full price is back in your balance.")
+    messages.success(request, gettext("Order cancelled. The full price is back in your balance."))
     return redirect("order_detail", pk=order.pk)

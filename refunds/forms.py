@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from storefronts.numbers import AsciiDecimalField
 
@@ -10,18 +11,18 @@ from .models import Destination
 
 
 class PaymentRefundForm(forms.Form):
-    amount = AsciiDecimalField(max_digits=12, decimal_places=2, min_value=0.01)
-    destination = forms.ChoiceField(widget=forms.RadioSelect)
-    bank_country = forms.ChoiceField(required=False, label="Bank country")
+    amount = AsciiDecimalField(max_digits=12, decimal_places=2, min_value=0.01, label=_("Amount"))
+    destination = forms.ChoiceField(widget=forms.RadioSelect, label=_("Destination"))
+    bank_country = forms.ChoiceField(required=False, label=_("Bank country"))
     bank_account = forms.CharField(
-        required=False, max_length=60, label="IBAN (Spain) or CLABE (Mexico)"
+        required=False, max_length=60, label=_("IBAN (Spain) or CLABE (Mexico)")
     )
-    bank_holder = forms.CharField(required=False, max_length=120, label="Account holder")
+    bank_holder = forms.CharField(required=False, max_length=120, label=_("Account holder"))
     reason = forms.CharField(
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why do you want it back? (optional)",
+        label=_("Why do you want it back? (optional)"),
     )
 
     def __init__(self, *args, destinations: list[str], countries: list[str], **kwargs):
@@ -41,7 +42,7 @@ class OrderRefundForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Anything we should know? (optional)",
+        label=_("Anything we should know? (optional)"),
     )
 
 

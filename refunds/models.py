@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from storefronts.crypto import EncryptedTextField
 
@@ -20,43 +21,43 @@ ZERO = Decimal("0.00")
 
 
 class Destination(models.TextChoices):
-    ORIGINAL_PAYMENT = "original_payment", "Back to the card you paid with"
-    CREDITS = "credits", "As credits on your balance"
-    BANK_TRANSFER = "bank_transfer", "By bank transfer"
+    ORIGINAL_PAYMENT = "original_payment", _("Back to the card you paid with")
+    CREDITS = "credits", _("As credits on your balance")
+    BANK_TRANSFER = "bank_transfer", _("By bank transfer")
 
 
 class RefusalReason(models.TextChoices):
     """Why a request is refused. None of them moves money."""
 
-    WINDOW_PASSED = "window_passed", "Asked after the refund window (IS-5)"
-    NOTHING_LEFT = "nothing_left", "Nothing left to refund (already refunded or spent)"
-    DEVICE_RELOCKED = "device_relocked", "The device was re-locked (IS-4)"
-    WRONG_IMEI = "wrong_imei", "Wrong IMEI or serial number given (IS-10, DS-14)"
-    OTHER_PROVIDER = "other_provider", "Unlocked elsewhere or through another provider (IS-10)"
-    ATTEMPTS_EXHAUSTED = "attempts_exhausted", "No code-entry attempts left (IS-10, DS-14)"
-    UNRELATED_LOCK = "unrelated_lock", "Another lock, not the one ordered (IS-10)"
-    WRONG_SERVICE = "wrong_service", "Wrong service selected (IS-10)"
-    INSTRUCTIONS_IGNORED = "instructions_ignored", "Instructions not followed (IS-10)"
-    BLACKLISTED = "blacklisted", "IMEI blocked for loss, theft or unpaid bill (DS-14)"
-    ALREADY_UNLOCKED = "already_unlocked", "The phone was already unlocked (DS-14)"
-    WRONG_DETAILS = "wrong_details", "Wrong make, model, network or e-mail given (DS-14)"
-    NOT_OVERDUE = "not_overdue", "The order is not late (IS-3, DS-9)"
-    ORDER_COMPLETED = "order_completed", "The order was delivered before the refund was paid"
-    WITHDRAWN = "withdrawn", "Withdrawn by the customer"
+    WINDOW_PASSED = "window_passed", _("Asked after the refund window (IS-5)")
+    NOTHING_LEFT = "nothing_left", _("Nothing left to refund (already refunded or spent)")
+    DEVICE_RELOCKED = "device_relocked", _("The device was re-locked (IS-4)")
+    WRONG_IMEI = "wrong_imei", _("Wrong IMEI or serial number given (IS-10, DS-14)")
+    OTHER_PROVIDER = "other_provider", _("Unlocked elsewhere or through another provider (IS-10)")
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted", _("No code-entry attempts left (IS-10, DS-14)")
+    UNRELATED_LOCK = "unrelated_lock", _("Another lock, not the one ordered (IS-10)")
+    WRONG_SERVICE = "wrong_service", _("Wrong service selected (IS-10)")
+    INSTRUCTIONS_IGNORED = "instructions_ignored", _("Instructions not followed (IS-10)")
+    BLACKLISTED = "blacklisted", _("IMEI blocked for loss, theft or unpaid bill (DS-14)")
+    ALREADY_UNLOCKED = "already_unlocked", _("The phone was already unlocked (DS-14)")
+    WRONG_DETAILS = "wrong_details", _("Wrong make, model, network or e-mail given (DS-14)")
+    NOT_OVERDUE = "not_overdue", _("The order is not late (IS-3, DS-9)")
+    ORDER_COMPLETED = "order_completed", _("The order was delivered before the refund was paid")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
 
 
 class RefundRequest(models.Model):
     class For(models.TextChoices):
-        PAYMENT = "payment", "A payment"
-        ORDER = "order", "An order"
-        DISPUTE = "dispute", "An order, after a dispute"
+        PAYMENT = "payment", _("A payment")
+        ORDER = "order", _("An order")
+        DISPUTE = "dispute", _("An order, after a dispute")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        APPROVED = "approved", "Approved, being paid"
-        PAID = "paid", "Refunded"
-        NOT_PROCESSED = "not_processed", "Not processed"
-        REFUSED = "refused", "Refused"
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved, being paid")
+        PAID = "paid", _("Refunded")
+        NOT_PROCESSED = "not_processed", _("Not processed")
+        REFUSED = "refused", _("Refused")
 
     OPEN = (Status.REQUESTED, Status.APPROVED)
     Destination = Destination

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from clabe import validate_clabe
+from django.utils.translation import gettext
 from stdnum import iban as iban_number
 from stdnum.exceptions import ValidationError as NumberError
 
@@ -121,17 +122,22 @@ def bank_account_clean(*, storefront: Storefront, country: str, account: str) ->
     allowed = storefront.allowed_bank_countries
     if country not in allowed:
         raise RefundNotAllowed(
-            f"Bank refunds go only to accounts in {', '.join(allowed) or 'no country'}."
+            gettext("Bank refunds go only to accounts in %(country)s.")
+            % {"country": ", ".join(allowed) or "no country"}
         )
     text = ascii_digits(account).replace(" ", "").replace("-", "").upper()
     if country == "MX":
         if not (text.isascii() and text.isdecimal() and len(text) == 18 and validate_clabe(text)):
-            raise RefundNotAllowed("That is not a valid CLABE (18 digits with its check digit).")
+            raise RefundNotAllowed(
+                gettext("That is not a valid CLABE (18 digits with its check digit).")
+            )
         return text
     try:
         number = iban_number.validate(text)
     except NumberError as exc:
-        raise RefundNotAllowed("That is not a valid IBAN.") from exc
+        raise RefundNotAllowed(gettext("That is not a valid IBAN.")) from exc
     if not number.startswith(country):
-        raise RefundNotAllowed(f"The IBAN must be a {country} account.")
+        raise RefundNotAllowed(
+            gettext("The IBAN must be a %(country)s account.") % {"country": country}
+        )
     return number

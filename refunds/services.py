@@ -20,11 +20,14 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
+from accounts.languages import speaking_to
 from accounts.models import User
 from accounts.services import notification_queue
 from billing.exceptions import GatewayError, InsufficientFunds
@@ -59,16 +62,18 @@ def _event(request: RefundRequest, *, actor: User | None, note: str = "") -> Ref
 
 def _notify(request: RefundRequest, *, kind: str, subject: str) -> None:
     """Every step e-mails the customer, through the notification log (after commit)."""
-    body = render_to_string(
-        "refunds/email/step.txt",
-        {"request": request, "storefront": request.storefront, "kind": kind},
-    )
+    with speaking_to(storefront=request.storefront, user=request.user):
+        body = render_to_string(
+            "refunds/email/step.txt",
+            {"request": request, "storefront": request.storefront, "kind": kind},
+        )
+        subject = f"{request.storefront.display_name}: {subject}"
     notification_queue(
         storefront=request.storefront,
         to=request.user.email,
         user=request.user,
         kind=f"refund_{kind}",
-        subject=f"{request.storefront.display_name}: {subject}",
+        subject=subject,
         body=body,
         about=request,
     )
@@ -108,24 +113,36 @@ def refund_request_payment_create(
     now = now or timezone.now()
     storefront = user.storefront
     if payment.user_id != user.pk or payment.storefront_id != storefront.pk:
-        raise RefundNotAllowed("That payment is not yours.", status=404, code="not_found")
+        raise RefundNotAllowed(gettext("That payment is not yours."), status=404, code="not_found")
     if payment.status != Payment.Status.SUCCEEDED:
-        raise RefundNotAllowed("Only a completed payment can be refunded.")
+        raise RefundNotAllowed(gettext("Only a completed payment can be refunded."))
     if not policy.payment_in_refund_window(storefront=storefront, payment=payment, now=now):
         deadline = policy.payment_refund_deadline(storefront=storefront, payment=payment)
         raise RefundNotAllowed(  # IS-5
-            f"Payments can be refunded for {storefront.refund_request_window_days} days; "
-            f"this one could be asked back until {deadline:%d %b %Y}."
+            gettext(
+                "Payments can be refunded for %(refund_request_window_days)s days; this one could be asked back until %(deadline)s."
+            )
+            % {
+                "refund_request_window_days": storefront.refund_request_window_days,
+                "deadline": f"{deadline:%d %b %Y}",
+            }
         )
     if destination not in policy.destinations_for(storefront=storefront, target="payment"):
-        raise RefundNotAllowed("That refund destination is not offered here.")
+        raise RefundNotAllowed(gettext("That refund destination is not offered here."))
     money = money_amount(amount)
     wallet = wallet_get_or_create(user=user)
     limit = policy.payment_refund_limit(payment=payment, balance=wallet.balance)
     if money > limit.money:
         raise RefundNotAllowed(
-            f"At most {limit.money} {payment.currency} of this payment can be refunded now "
-            f"({limit.payment_left} left of the payment, {limit.balance} on your balance)."
+            gettext(
+                "At most %(money)s %(currency)s of this payment can be refunded now (%(payment_left)s left of the payment, %(balance)s on your balance)."
+            )
+            % {
+                "money": limit.money,
+                "currency": payment.currency,
+                "payment_left": limit.payment_left,
+                "balance": limit.balance,
+            }
         )
     account = ""
     if destination == Destination.BANK_TRANSFER:
@@ -133,7 +150,9 @@ def refund_request_payment_create(
             storefront=storefront, country=bank_country, account=bank_account
         )
         if not bank_holder.strip():
-            raise RefundNotAllowed("The account holder's name is needed for a bank transfer.")
+            raise RefundNotAllowed(
+                gettext("The account holder's name is needed for a bank transfer.")
+            )
     _, bonus = policy.payment_refund_split(payment=payment, money=money)
     try:
         with transaction.atomic():
@@ -156,10 +175,12 @@ def refund_request_payment_create(
             )
     except IntegrityError as exc:
         raise RefundNotAllowed(
-            "A refund of this payment is already being handled.", status=409, code="conflict"
+            gettext("A refund of this payment is already being handled."),
+            status=409,
+            code="conflict",
         ) from exc
     _event(request, actor=opened_by or user, note=request.reason)
-    _notify(request, kind="requested", subject="we received your refund request")
+    _notify(request, kind="requested", subject=gettext_lazy("we received your refund request"))
     return request
 
 
@@ -170,10 +191,12 @@ def refund_request_order_create(
     """Ask for a late order's price back as credits (IS-3, DS-9)."""
     now = now or timezone.now()
     if order.user_id != user.pk or order.storefront_id != user.storefront_id:
-        raise RefundNotAllowed("That order is not yours.", status=404, code="not_found")
+        raise RefundNotAllowed(gettext("That order is not yours."), status=404, code="not_found")
     if not order_is_overdue(order, now):
         raise RefundNotAllowed(  # IS-3, DS-9
-            "This order is not late: a refund can be asked once it is past its guaranteed time."
+            gettext(
+                "This order is not late: a refund can be asked once it is past its guaranteed time."
+            )
         )
     try:
         with transaction.atomic():
@@ -191,10 +214,10 @@ def refund_request_order_create(
             )
     except IntegrityError as exc:
         raise RefundNotAllowed(
-            "A refund of this order is already being handled.", status=409, code="conflict"
+            gettext("A refund of this order is already being handled."), status=409, code="conflict"
         ) from exc
     _event(request, actor=opened_by or user, note=request.reason)
-    _notify(request, kind="requested", subject="we received your refund request")
+    _notify(request, kind="requested", subject=gettext_lazy("we received your refund request"))
     return request
 
 
@@ -211,8 +234,8 @@ def refund_request_dispute_pay(
     order = Order.objects.select_for_update().select_related("user").get(pk=order.pk)
     if order.status not in (Order.Status.COMPLETED, Order.Status.SHIPPED):
         raise RefundStateError(
-            f"Only a delivered order is refunded after a dispute; this one is "
-            f"{order.get_status_display().lower()}."
+            gettext("Only a delivered order is refunded after a dispute; this one is %(status)s.")
+            % {"status": order.get_status_display().lower()}
         )
     try:
         with transaction.atomic():
@@ -230,7 +253,7 @@ def refund_request_dispute_pay(
             )
     except IntegrityError as exc:
         raise RefundNotAllowed(
-            "A refund of this order is already being handled.", status=409, code="conflict"
+            gettext("A refund of this order is already being handled."), status=409, code="conflict"
         ) from exc
     _event(request, actor=actor, note=request.reason)
     order_refund_after_dispute(order=order, actor=actor, memo=f"Refund request {request.pk}.")
@@ -277,8 +300,10 @@ def balance_refund_request(*, user: User, reason: str = "") -> list[RefundReques
     plan = balance_refund_plan(user=user)
     if not plan:
         raise RefundNotAllowed(
-            "Nothing on your balance can be sent back: payments older than "
-            f"{user.storefront.refund_request_window_days} days or already refunded cannot be."
+            gettext(
+                "Nothing on your balance can be sent back: payments older than %(refund_request_window_days)s days or already refunded cannot be."
+            )
+            % {"refund_request_window_days": user.storefront.refund_request_window_days}
         )
     return [
         refund_request_payment_create(
@@ -305,14 +330,17 @@ def refund_request_approve(
     """
     request = _locked(request_id)
     if request.status != Status.REQUESTED:
-        raise RefundStateError(f"This request is already {request.get_status_display().lower()}.")
+        raise RefundStateError(
+            gettext("This request is already %(status)s.")
+            % {"status": request.get_status_display().lower()}
+        )
     if request.target == RefundRequest.For.ORDER:
         return _order_refund_approve(request, actor=actor, note=note)
     payment = Payment.objects.select_for_update().get(pk=request.payment_id)
     if amount is not None:
         money = money_amount(amount)
         if money > request.amount:
-            raise RefundNotAllowed("Staff may approve less than was asked, never more.")
+            raise RefundNotAllowed(gettext("Staff may approve less than was asked, never more."))
         if money != request.amount:
             request.amount = money
             _, request.bonus_amount = policy.payment_refund_split(payment=payment, money=money)
@@ -320,15 +348,19 @@ def refund_request_approve(
     limit = policy.payment_refund_limit(payment=payment, balance=wallet.balance)
     if request.amount > limit.money:
         raise RefundNotAllowed(
-            f"Only {limit.money} {payment.currency} can be refunded now: the customer has spent "
-            "part of it or it was refunded already. Approve a smaller amount or refuse."
+            gettext(
+                "Only %(money)s %(currency)s can be refunded now: the customer has spent part of it or it was refunded already. Approve a smaller amount or refuse."
+            )
+            % {"money": limit.money, "currency": payment.currency}
         )
     changed = Payment.objects.filter(
         pk=payment.pk, amount_refunded__lte=F("amount") - request.amount
     ).update(amount_refunded=F("amount_refunded") + request.amount)
     if not changed:
-        raise RefundNotAllowed("That is more than is left of the payment.")
+        raise RefundNotAllowed(gettext("That is more than is left of the payment."))
     try:
+        with translation.override(settings.LANGUAGE_CODE):  # ledger memos are in English
+            memo = f"Refund of payment {payment.pk} ({request.get_destination_display().lower()})"
         wallet_debit(
             wallet=wallet,
             amount=request.credits_removed,
@@ -337,7 +369,7 @@ def refund_request_approve(
             idempotency_key=f"{request.money_key}:out",
             payment=payment,
             actor=actor,
-            memo=f"Refund of payment {payment.pk} ({request.get_destination_display().lower()})",
+            memo=memo,
         )
     except InsufficientFunds as exc:
         raise RefundNotAllowed(str(exc)) from exc
@@ -345,7 +377,7 @@ def refund_request_approve(
     request.decided_by, request.decided_at = actor, timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at", "amount", "bonus_amount"])
     _event(request, actor=actor, note=note)
-    _notify(request, kind="approved", subject="your refund was approved")
+    _notify(request, kind="approved", subject=gettext_lazy("your refund was approved"))
     if request.destination == Destination.ORIGINAL_PAYMENT:
         from .tasks import refund_gateway_send_task
 
@@ -368,7 +400,9 @@ def _order_refund_approve(request: RefundRequest, *, actor: User, note: str) -> 
                 note="The order was delivered before the refund was paid.",
             )
         raise RefundStateError(
-            "This order was already refunded (rejected, cancelled or refused): nothing is owed."
+            gettext(
+                "This order was already refunded (rejected, cancelled or refused): nothing is owed."
+            )
         )
     order_refund_on_request(
         order=order, actor=actor, memo=f"Refund request {request.pk}: late order refunded"
@@ -381,7 +415,7 @@ def _order_refund_approve(request: RefundRequest, *, actor: User, note: str) -> 
     request.status, request.closed_at = Status.PAID, now
     request.save(update_fields=["status", "closed_at"])
     _event(request, actor=actor, note=f"{request.amount} {request.currency} added to the balance")
-    _notify(request, kind="paid", subject="your refund was added to your balance")
+    _notify(request, kind="paid", subject=gettext_lazy("your refund was added to your balance"))
     return request
 
 
@@ -394,7 +428,7 @@ def _refuse(request: RefundRequest, *, actor: User | None, reason: str, note: st
         update_fields=["status", "refusal_reason", "decided_by", "decided_at", "closed_at"]
     )
     _event(request, actor=actor, note=f"{_reason_text(reason)}. {note}".strip())
-    _notify(request, kind="refused", subject="your refund request was refused")
+    _notify(request, kind="refused", subject=gettext_lazy("your refund request was refused"))
     return request
 
 
@@ -404,10 +438,13 @@ def refund_request_refuse(
 ) -> RefundRequest:
     """Refuse with a policy reason (IS-4, IS-5, IS-10, DS-14). Moves no money."""
     if reason not in RefusalReason.values:
-        raise RefundNotAllowed("Pick the policy reason for refusing.")
+        raise RefundNotAllowed(gettext("Pick the policy reason for refusing."))
     request = _locked(request_id)
     if request.status != Status.REQUESTED:
-        raise RefundStateError(f"This request is already {request.get_status_display().lower()}.")
+        raise RefundStateError(
+            gettext("This request is already %(status)s.")
+            % {"status": request.get_status_display().lower()}
+        )
     return _refuse(request, actor=actor, reason=reason, note=note)
 
 
@@ -416,14 +453,14 @@ def refund_bank_transfer_paid(*, request_id: int, actor: User, reference: str) -
     """Staff record the bank transfer they made (DS-18); the reference is required."""
     reference = reference.strip()
     if not reference:
-        raise RefundNotAllowed("The transfer's reference is required.")
+        raise RefundNotAllowed(gettext("The transfer's reference is required."))
     request = _locked(request_id)
     if request.destination != Destination.BANK_TRANSFER:
-        raise RefundStateError("This refund is not paid by bank transfer.")
+        raise RefundStateError(gettext("This refund is not paid by bank transfer."))
     if request.status == Status.PAID and request.gateway_reference == reference[:255]:
         return request  # a retry of the same step
     if request.status != Status.APPROVED:
-        raise RefundStateError("Only an approved bank refund can be marked paid.")
+        raise RefundStateError(gettext("Only an approved bank refund can be marked paid."))
     return _paid(request, actor=actor, reference=reference)
 
 
@@ -432,7 +469,7 @@ def _paid(request: RefundRequest, *, actor: User | None, reference: str) -> Refu
     request.gateway_reference = reference[:255]
     request.save(update_fields=["status", "closed_at", "gateway_reference"])
     _event(request, actor=actor, note=f"Reference {reference}")
-    _notify(request, kind="paid", subject="your refund was paid")
+    _notify(request, kind="paid", subject=gettext_lazy("your refund was paid"))
     return request
 
 
@@ -454,7 +491,9 @@ def _not_processed(request: RefundRequest, *, reason: str) -> RefundRequest:
     request.gateway_error = reason[:300]
     request.save(update_fields=["status", "closed_at", "gateway_error"])
     _event(request, actor=None, note=f"The card network refused the refund: {reason}")
-    _notify(request, kind="not_processed", subject="your refund could not be processed")
+    _notify(
+        request, kind="not_processed", subject=gettext_lazy("your refund could not be processed")
+    )
     return request
 
 
@@ -472,19 +511,23 @@ def refund_request_reroute(
     can staff try again (the request goes back to "requested")."""
     request = _locked(request_id)
     if request.user_id != user.pk:
-        raise RefundNotAllowed("That request is not yours.", status=404, code="not_found")
+        raise RefundNotAllowed(gettext("That request is not yours."), status=404, code="not_found")
     if request.status != Status.NOT_PROCESSED:
-        raise RefundStateError("Only a refund that was not processed can be sent elsewhere.")
+        raise RefundStateError(
+            gettext("Only a refund that was not processed can be sent elsewhere.")
+        )
     allowed = policy.destinations_for(storefront=request.storefront, target=request.target)
     if destination not in allowed or destination == request.destination:
-        raise RefundNotAllowed("Pick another destination that this shop offers.")
+        raise RefundNotAllowed(gettext("Pick another destination that this shop offers."))
     account = ""
     if destination == Destination.BANK_TRANSFER:
         account = policy.bank_account_clean(
             storefront=request.storefront, country=bank_country, account=bank_account
         )
         if not bank_holder.strip():
-            raise RefundNotAllowed("The account holder's name is needed for a bank transfer.")
+            raise RefundNotAllowed(
+                gettext("The account holder's name is needed for a bank transfer.")
+            )
     request.destination = destination
     request.bank_country = bank_country.strip().upper() if account else ""
     request.bank_account, request.bank_account_last4 = account, account[-4:]
@@ -494,8 +537,12 @@ def refund_request_reroute(
     request.attempt += 1
     request.due_at = policy.refund_due_at(storefront=request.storefront, asked_at=timezone.now())
     request.save()
-    _event(request, actor=user, note=f"New destination: {request.get_destination_display()}")
-    _notify(request, kind="requested", subject="we received your new refund destination")
+    with translation.override(settings.LANGUAGE_CODE):  # event notes are in English, as the admin
+        note = f"New destination: {request.get_destination_display()}"
+    _event(request, actor=user, note=note)
+    _notify(
+        request, kind="requested", subject=gettext_lazy("we received your new refund destination")
+    )
     return request
 
 

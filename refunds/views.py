@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.models import Payment
 from billing.services import wallet_get_or_create
@@ -90,7 +91,7 @@ def refund_payment_new(request, payment_id):
                 form.add_error(None, exc.message)
                 status = exc.status if exc.status != 404 else 400
             else:
-                messages.success(request, "Your refund request was sent to support.")
+                messages.success(request, gettext("Your refund request was sent to support."))
                 return redirect("refund_detail", request_id=created.pk)
         else:
             status = 400
@@ -121,7 +122,7 @@ def refund_order_new(request, order_id):
             form.add_error(None, exc.message)
             status = exc.status if exc.status != 404 else 400
         else:
-            messages.success(request, "Your refund request was sent to support.")
+            messages.success(request, gettext("Your refund request was sent to support."))
             return redirect("refund_detail", request_id=created.pk)
     context = {
         "order": order,
@@ -172,7 +173,7 @@ def refund_detail(request, request_id):
                         reroute.add_error(None, exc.message)
                         status = 400
                     else:
-                        messages.success(request, "Thank you: support will try again.")
+                        messages.success(request, gettext("Thank you: support will try again."))
                         return redirect("refund_detail", request_id=refund.pk)
                 else:
                     status = 400
@@ -196,8 +197,10 @@ def refund_balance(request):
         else:
             messages.success(
                 request,
-                f"{len(created)} refund request(s) sent to support. You can close your account "
-                "now: they are still processed.",
+                gettext(
+                    "%(count)s refund request(s) sent to support. You can close your account now: they are still processed."
+                )
+                % {"count": len(created)},
             )
             return redirect(
                 "account_close" if request.GET.get("then") == "close" else "refunds_list"

@@ -169,6 +169,7 @@ class StorefrontAdmin(StorefrontScopedAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active")}),
         ("Branding", {"fields": ("display_name", "tagline", "accent_colour", "support_email")}),
+        ("Languages", {"fields": ("default_language", "languages")}),
         (
             "Money",
             {

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from .exceptions import UserError
 from .selectors import storefront_for_host
@@ -45,11 +46,11 @@ class StorefrontMiddleware:
 # admin shows messages.
 USER_ERROR_EXEMPT_PREFIXES = ("/api/", "/admin/")
 USER_ERROR_TITLES = {
-    402: "Not enough balance",
-    403: "Not allowed",
-    404: "Not found",
-    409: "This changed meanwhile",
-    429: "Too many requests",
+    402: _("Not enough balance"),
+    403: _("Not allowed"),
+    404: _("Not found"),
+    409: _("This changed meanwhile"),
+    429: _("Too many requests"),
 }
 
 
@@ -80,7 +81,7 @@ class UserErrorMiddleware:
             referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
         context.update(
-            title=USER_ERROR_TITLES.get(status, "That did not work"),
+            title=USER_ERROR_TITLES.get(status, _("That did not work")),
             back_url=referer if safe_referer else "/",
         )
         return render(request, "user_error.html", context, status=status)

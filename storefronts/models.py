@@ -9,11 +9,13 @@ from decimal import Decimal
 from functools import cached_property
 
 import holidays
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext
 from moneyed import CURRENCIES
 
 from .calendar import BusinessCalendar
@@ -79,6 +81,24 @@ def validate_requirement_lines(value: str) -> None:
         raise ValidationError("At most 20 requirements of up to 200 characters each")
 
 
+# Unit labels the Spanish catalogue translates (Storefront.unit_label).
+UNIT_LABELS = [gettext_noop("credits")]
+
+
+def validate_language_code(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        codes = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise ValidationError(f"{value!r} is not a language this site speaks ({codes})")
+
+
+def validate_language_list(value: str) -> None:
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    if not codes:
+        raise ValidationError("Offer at least one language, e.g. en or en,es")
+    for code in codes:
+        validate_language_code(code)
+
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1f6feb")
 
 
@@ -98,6 +118,21 @@ class Storefront(models.Model):
     tagline = models.CharField(max_length=200, blank=True)
     accent_colour = models.CharField(max_length=7, default="#1f6feb", validators=[hex_colour])
     support_email = models.EmailField(blank=True)
+
+    # Languages (README, "Languages"): pages speak the customer's choice among those offered,
+    # else the best match of the browser's Accept-Language, else the default.
+    default_language = models.CharField(
+        max_length=10,
+        default="en",
+        validators=[validate_language_code],
+        help_text="Pages and e-mails use it when the customer has not chosen; e.g. en or es",
+    )
+    languages = models.CharField(
+        max_length=50,
+        default="en",
+        validators=[validate_language_list],
+        help_text="Languages offered, comma-separated codes, e.g. en,es (the default included)",
+    )
 
     # Money
     balance_currency = models.CharField(
@@ -248,6 +283,12 @@ class Storefront(models.Model):
             and self.topup_max_amount < self.topup_min_amount
         ):
             raise ValidationError({"topup_max_amount": "The maximum top-up is below the minimum"})
+        if (
+            self.default_language
+            and self.languages
+            and self.default_language not in self.offered_languages
+        ):
+            raise ValidationError({"languages": "Offer the default language too"})
         if self.refund_to_bank_transfer and not self.bank_transfer_countries.strip():
             raise ValidationError(
                 {"bank_transfer_countries": "Bank refunds need allowed countries"}
@@ -277,15 +318,24 @@ class Storefront(models.Model):
 
     @property
     def business_hours_text(self) -> str:
-        """E.g. "Mon–Fri 10:00–16:00 (GMT+02:00), public holidays in ES excluded"."""
-        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        """E.g. "Mon–Fri 10:00–16:00 (GMT+02:00), public holidays in ES excluded" (in the
+        active language)."""
+        names = [
+            pgettext("weekday", "Mon"),
+            pgettext("weekday", "Tue"),
+            pgettext("weekday", "Wed"),
+            pgettext("weekday", "Thu"),
+            pgettext("weekday", "Fri"),
+            pgettext("weekday", "Sat"),
+            pgettext("weekday", "Sun"),
+        ]
         days = sorted(int(d) for d in self.working_days)
         if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
             day_text = f"{names[days[0] - 1]}–{names[days[-1] - 1]}"
         else:
             day_text = ", ".join(names[d - 1] for d in days)
         if self.opens_at == dt.time(0, 0) and self.closes_at == dt.time(0, 0):
-            hours = "all day"
+            hours = gettext("all day")
         else:
             closes = (
                 "24:00" if self.closes_at == dt.time(0, 0) else self.closes_at.strftime("%H:%M")
@@ -294,7 +344,9 @@ class Storefront(models.Model):
         zone = f"GMT{self.timezone}" if FIXED_OFFSET_RE.match(self.timezone) else self.timezone
         text = f"{day_text} {hours} ({zone})"
         if self.holiday_country:
-            text += f", public holidays in {self.holiday_country} excluded"
+            text += gettext(", public holidays in %(country)s excluded") % {
+                "country": self.holiday_country
+            }
         return text
 
     @property
@@ -309,8 +361,20 @@ class Storefront(models.Model):
         return [c.strip() for c in self.bank_transfer_countries.split(",") if c.strip()]
 
     @property
+    def offered_languages(self) -> list[str]:
+        """The language codes this storefront offers, its default first."""
+        codes = [c.strip() for c in self.languages.split(",") if c.strip()]
+        return sorted(dict.fromkeys(codes), key=lambda code: code != self.default_language)
+
+    @property
+    def unit_label(self) -> str:
+        """``balance_unit_label`` in the active language when the catalogue knows it
+        ("credits" → "créditos"), else as staff wrote it."""
+        return gettext(self.balance_unit_label) if self.balance_unit_label else ""
+
+    @property
     def money_label(self) -> str:
-        return self.balance_unit_label or self.balance_currency
+        return self.unit_label or self.balance_currency
 
     def published_terms(self):
         """Its published terms versions, newest first (IS-13: the first is the current one)."""
@@ -349,7 +413,12 @@ class TermsVersion(models.Model):
         Storefront, on_delete=models.CASCADE, related_name="terms_versions"
     )
     label = models.CharField(max_length=50, help_text="e.g. 2026-11")
-    text = models.TextField()
+    text = models.TextField(help_text="In the storefront's default language")
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The same version in other offered languages: {"es": "Términos…"}',
+    )
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -363,3 +432,23 @@ class TermsVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.storefront.slug} terms {self.label}"
+
+    def clean(self) -> None:
+        if not isinstance(self.translations, dict) or not all(
+            isinstance(code, str) and isinstance(text, str) and text.strip()
+            for code, text in self.translations.items()
+        ):
+            raise ValidationError(
+                {"translations": 'An object of language code to text, e.g. {"es": "…"}'}
+            )
+        for code in self.translations:
+            try:
+                validate_language_code(code)
+            except ValidationError as exc:
+                raise ValidationError({"translations": exc.messages}) from None
+
+    def text_in(self, language: str | None) -> str:
+        """The text in ``language`` when this version has it, else in the default language.
+        Whatever language a customer reads, accepting it accepts this version (IS-13)."""
+        translations = self.translations if isinstance(self.translations, dict) else {}
+        return translations.get(language or "") or self.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from django import forms
+from django.utils.translation import gettext
 
 from .exceptions import UserError
 
@@ -32,7 +33,7 @@ def parse_int(
 ) -> int:
     """A whole number from outside, or ``InvalidNumber`` (a 400) naming ``name``."""
     if isinstance(value, bool):
-        raise InvalidNumber(f"{name} must be a whole number.")
+        raise InvalidNumber(gettext("%(name)s must be a whole number.") % {"name": name})
     if isinstance(value, int):
         number = value
     else:
@@ -42,10 +43,16 @@ def parse_int(
         # digits, which NFKC keeps, are refused rather than guessed).
         text = ascii_digits(raw) if raw.isdecimal() else ""
         if not (text.isascii() and text.isdecimal()) or len(text) > 19:
-            raise InvalidNumber(f"{name} must be a whole number written with the digits 0-9.")
+            raise InvalidNumber(
+                gettext("%(name)s must be a whole number written with the digits 0-9.")
+                % {"name": name}
+            )
         number = int(text)
     if not minimum <= number <= maximum:
-        raise InvalidNumber(f"{name} must be between {minimum} and {maximum}.")
+        raise InvalidNumber(
+            gettext("%(name)s must be between %(minimum)s and %(maximum)s.")
+            % {"name": name, "minimum": minimum, "maximum": maximum}
+        )
     return number
 
 
@@ -73,5 +80,7 @@ class AsciiDecimalField(forms.DecimalField):
         if value not in self.empty_values:
             value = ascii_digits(value)
             if not value.isascii():
-                raise forms.ValidationError("Enter a number with the digits 0–9.", code="invalid")
+                raise forms.ValidationError(
+                    gettext("Enter a number with the digits 0–9."), code="invalid"
+                )
         return super().to_python(value)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from .numbers import InvalidNumber, parse_int
 
@@ -32,7 +33,9 @@ def position_text(moment: dt.datetime, pk: int) -> str:
 def position_parse(text: str, *, name: str) -> tuple[dt.datetime, int]:
     micros, dot, pk = (text or "").partition(".")
     if not dot:
-        raise InvalidNumber(f"{name} must name a row of this list (time.id).")
+        raise InvalidNumber(
+            gettext("%(name)s must name a row of this list (time.id).") % {"name": name}
+        )
     micros = parse_int(micros, name=name, maximum=MAX_MICROS)
     pk = parse_int(pk, name=name, minimum=1)
     return EPOCH + dt.timedelta(microseconds=micros), pk

@@ -18,7 +18,15 @@ def demo_storefront(slug: str) -> Storefront:
 
     spec = next(s for s in DEMO_STOREFRONTS if s["slug"] == slug)
     storefront = storefront_upsert(slug=spec["slug"], host=spec["host"], fields=spec["fields"])
-    terms_version_publish(storefront=storefront, label=spec["terms_label"], text="Terms text.")
+    translations = {
+        code: "Texto de los términos." for code in spec.get("terms_translation_files", {})
+    }
+    terms_version_publish(
+        storefront=storefront,
+        label=spec["terms_label"],
+        text="Terms text.",
+        translations=translations,
+    )
     return storefront
 
 

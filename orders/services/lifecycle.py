@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, DurationField, ExpressionWrapper, F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from billing.models import LedgerEntry
@@ -100,21 +102,21 @@ def order_transition(
     first (compare-and-set), and record the event. Raises IllegalTransition otherwise."""
     source = order.status
     if to not in Status.values:
-        raise IllegalTransition(f"Unknown status {to!r}.")
+        raise IllegalTransition(gettext("Unknown status %(to)s.") % {"to": f"{to!r}"})
     if order.held_at is not None and to not in (
         Status.REFUSED,
         Status.REJECTED,
         Status.CANCELLED,
         Status.CLOSED_NO_REFUND,
     ):
-        raise IllegalTransition("This order is on hold (DS-2): release it first.")
+        raise IllegalTransition(gettext("This order is on hold (DS-2): release it first."))
     if to not in TRANSITIONS.get(source, set()):
         raise IllegalTransition(
-            f"An order that is {order.get_status_display().lower()} cannot become "
-            f"{Status(to).label.lower()}."
+            gettext("An order that is %(status)s cannot become %(new_status)s.")
+            % {"status": order.get_status_display().lower(), "new_status": Status(to).label.lower()}
         )
     if to in CABLE_ONLY and order.kind != Service.Kind.CABLE_UNLOCK:
-        raise IllegalTransition("Only cable unlocks wait for a device or ship back.")
+        raise IllegalTransition(gettext("Only cable unlocks wait for a device or ship back."))
     now = timezone.now()
     # The update and its event commit together. Inside a caller's transaction no savepoint is
     # needed: a refused compare-and-set wrote nothing, and it is raised outside this block.
@@ -134,7 +136,8 @@ def order_transition(
     if not changed:
         order.refresh_from_db()
         raise IllegalTransition(
-            f"The order changed meanwhile: it is now {order.get_status_display().lower()}."
+            gettext("The order changed meanwhile: it is now %(status)s.")
+            % {"status": order.get_status_display().lower()}
         )
     # The row now holds what this UPDATE wrote (the compare-and-set proved nobody moved it in
     # between): set the same on the instance instead of reading the row back.
@@ -205,7 +208,9 @@ def _order_close_refunded(
     order = order_transition(
         order=order, to=to, actor=actor, message=message, rejection_reason=reason[:300]
     )
-    _order_refund(order, f"Order {order.number}: {Status(to).label.lower()}")
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger memo, in the ledger's language
+        memo = f"Order {order.number}: {Status(to).label.lower()}"
+    _order_refund(order, memo)
     return order
 
 
@@ -237,13 +242,17 @@ def order_refund_after_dispute(*, order: Order, actor: User | None, memo: str) -
 def order_cancel(*, order: Order, user: User) -> Order:
     """DS-11: the customer cancels inside the window and gets the full price back."""
     if order.user_id != user.pk:
-        raise OrderError("Not your order.")
+        raise OrderError(gettext("Not your order."))
     if order.status == Status.CANCELLED:
-        raise CancellationWindowClosed("This order is already cancelled; its price was refunded.")
+        raise CancellationWindowClosed(
+            gettext("This order is already cancelled; its price was refunded.")
+        )
     if not order_can_cancel(order=order):
         raise CancellationWindowClosed(
-            "This order can no longer be cancelled: the cancellation window has closed and it "
-            "is being processed."
+            gettext(
+                "This order can no longer be cancelled: the cancellation window has closed and it "
+                "is being processed."
+            )
         )
     try:
         return _order_close_refunded(
@@ -289,7 +298,7 @@ def order_close_without_refund(*, order: Order, reason: str, actor: User) -> Ord
     """DS-14 / IS-10: staff close a rejected order with a no-refund reason. Moves no money."""
     reason = (reason or "").strip()
     if not reason:
-        raise OrderError("Pick the reason this order is not refunded.")
+        raise OrderError(gettext("Pick the reason this order is not refunded."))
     return order_transition(
         order=order,
         to=Status.CLOSED_NO_REFUND,
@@ -304,7 +313,7 @@ def order_refuse(*, order: Order, reason: str, actor: User) -> Order:
     """DS-2: staff refuse a request they suspect of fraud; the price is refunded in full."""
     reason = (reason or "").strip()
     if not reason:
-        raise OrderError("A reason is required to refuse an order.")
+        raise OrderError(gettext("A reason is required to refuse an order."))
     return _order_close_refunded(
         order=order,
         to=Status.REFUSED,
@@ -321,11 +330,11 @@ def order_refuse(*, order: Order, reason: str, actor: User) -> Order:
 def order_hold(*, order: Order, reason: str, actor: User) -> Order:
     """DS-2: pause an open order (it is not sent on) until staff release or refuse it."""
     if not order.is_open:
-        raise OrderError("Only an open order can be held.")
+        raise OrderError(gettext("Only an open order can be held."))
     if order.held_at is not None:
-        raise OrderError("This order is already on hold.")
+        raise OrderError(gettext("This order is already on hold."))
     if not (reason or "").strip():
-        raise OrderError("A reason is required to hold an order.")
+        raise OrderError(gettext("A reason is required to hold an order."))
     Order.objects.filter(pk=order.pk).update(
         held_at=timezone.now(), hold_reason=(reason or "").strip()[:300]
     )
@@ -335,7 +344,7 @@ def order_hold(*, order: Order, reason: str, actor: User) -> Order:
 @transaction.atomic
 def order_hold_release(*, order: Order, actor: User) -> Order:
     if order.held_at is None:
-        raise OrderError("This order is not on hold.")
+        raise OrderError(gettext("This order is not on hold."))
     Order.objects.filter(pk=order.pk).update(held_at=None, hold_reason="")
     return _order_noted(order, "Check done: processing resumes.", actor)
 
@@ -365,11 +374,11 @@ def order_complete(
     tell the customer (DS-8). A caller completing many orders at once passes
     ``average_update=False`` and updates each service's average once after them (DS-9)."""
     if order.held_at is not None:
-        raise OrderError("This order is on hold (DS-2): release it before completing it.")
+        raise OrderError(gettext("This order is on hold (DS-2): release it before completing it."))
     if order.kind == Service.Kind.PHONE_CHECK and not result:
-        raise OrderError("A phone check completes with its result.")
+        raise OrderError(gettext("A phone check completes with its result."))
     if order.kind == Service.Kind.IMEI_UNLOCK and not (code or "").strip():
-        raise OrderError("An IMEI unlock completes with its code.")
+        raise OrderError(gettext("An IMEI unlock completes with its code."))
     if order.status == Status.DEVICE_RECEIVED:
         order = order_transition(order=order, to=Status.IN_PROCESS, actor=actor)
     order = order_transition(
@@ -430,9 +439,11 @@ def order_delivery_confirm(*, order: Order, user: User) -> Order:
     counts from now instead of from shipping plus the storefront's transit allowance."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.user_id != user.pk:
-        raise OrderError("Not your order.", status=404, code="not_found")
+        raise OrderError(gettext("Not your order."), status=404, code="not_found")
     if order.status != Status.SHIPPED:
-        raise OrderError("Only a phone that was shipped back can be confirmed as delivered.")
+        raise OrderError(
+            gettext("Only a phone that was shipped back can be confirmed as delivered.")
+        )
     if order.delivery_confirmed_at is not None:
         return order  # confirmed already: the first confirmation counts
     Order.objects.filter(pk=order.pk).update(delivery_confirmed_at=timezone.now())
@@ -445,10 +456,10 @@ def order_result_correct(*, order: Order, code: str, actor: User, note: str = ""
     result is replaced; the earlier one stays in the timeline for staff."""
     code = (code or "").strip()
     if not code:
-        raise OrderError("Write the corrected code or instructions.")
+        raise OrderError(gettext("Write the corrected code or instructions."))
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Status.COMPLETED, Status.SHIPPED):
-        raise OrderError("Only a delivered order's result can be corrected.")
+        raise OrderError(gettext("Only a delivered order's result can be corrected."))
     Order.objects.filter(pk=order.pk).update(result_code=code, updated_at=timezone.now())
     message = "The shop corrected your result after your dispute."
     if note.strip():
@@ -464,7 +475,7 @@ def order_timeline_note(*, order: Order, message: str, actor: User | None = None
 def order_ship(*, order: Order, tracking_number: str, actor: User) -> Order:
     tracking_number = (tracking_number or "").strip()
     if not tracking_number:
-        raise OrderError("A tracking number is required to ship.")
+        raise OrderError(gettext("A tracking number is required to ship."))
     return order_transition(
         order=order,
         to=Status.SHIPPED,

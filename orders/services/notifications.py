@@ -4,7 +4,9 @@ transaction of the change it tells about and sent by a task after commit."""
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, ngettext
 
+from accounts.languages import speaking_to
 from accounts.models import Notification
 from accounts.services import notification_queue, notifications_queue_many
 from storefronts.links import storefront_url
@@ -17,6 +19,8 @@ def _order_url(order: Order) -> str:
 
 
 def _message(order: Order, *, kind: str, subject: str, template: str, context: dict) -> dict:
+    """Callers write ``subject`` and call this inside ``speaking_to(…)`` (the customer's
+    language)."""
     storefront = order.storefront
     return {
         "storefront": storefront,
@@ -29,39 +33,41 @@ def _message(order: Order, *, kind: str, subject: str, template: str, context: d
     }
 
 
-def _queue(order: Order, **message) -> Notification:
-    return notification_queue(**_message(order, **message))
-
-
 def order_confirmation_notify(*, order: Order) -> Notification:
-    return _queue(
-        order,
-        kind="order_confirmation",
-        subject=f"Order {order.number} confirmed",
-        template="orders/email/confirmation.txt",
-        context={"order": order, "url": _order_url(order)},
-    )
+    with speaking_to(storefront=order.storefront, user=order.user):
+        message = _message(
+            order,
+            kind="order_confirmation",
+            subject=gettext("Order %(number)s confirmed") % {"number": order.number},
+            template="orders/email/confirmation.txt",
+            context={"order": order, "url": _order_url(order)},
+        )
+    return notification_queue(**message)
 
 
 def order_bulk_confirmation_notify(*, orders: list[Order]) -> Notification:
     """One e-mail for the orders of one bulk form, recorded against the first of them."""
-    return _queue(
-        orders[0],
-        kind="order_bulk_confirmation",
-        subject=f"{len(orders)} orders confirmed",
-        template="orders/email/bulk_confirmation.txt",
-        context={"orders": orders},
-    )
+    with speaking_to(storefront=orders[0].storefront, user=orders[0].user):
+        message = _message(
+            orders[0],
+            kind="order_bulk_confirmation",
+            subject=ngettext("%(count)s order confirmed", "%(count)s orders confirmed", len(orders))
+            % {"count": len(orders)},
+            template="orders/email/bulk_confirmation.txt",
+            context={"orders": orders},
+        )
+    return notification_queue(**message)
 
 
 def _completed_message(order: Order) -> dict:
-    return _message(
-        order,
-        kind="order_completed",
-        subject=f"Order {order.number}: your result is ready",
-        template="orders/email/completed.txt",
-        context={"order": order, "url": _order_url(order)},
-    )
+    with speaking_to(storefront=order.storefront, user=order.user):
+        return _message(
+            order,
+            kind="order_completed",
+            subject=gettext("Order %(number)s: your result is ready") % {"number": order.number},
+            template="orders/email/completed.txt",
+            context={"order": order, "url": _order_url(order)},
+        )
 
 
 def order_completed_notify(*, order: Order) -> Notification:

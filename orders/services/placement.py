@@ -17,6 +17,7 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import terms_acceptance_record
@@ -83,9 +84,9 @@ def _initial_status(service: Service) -> str:
 
 def _check_customer(user: User, *, accept_terms: bool, ip: str | None, user_agent: str) -> None:
     if user.storefront_id is None:
-        raise OrderError("Platform operators cannot order; sign in as a customer.")
+        raise OrderError(gettext("Platform operators cannot order; sign in as a customer."))
     if user.suspended_at or user.closed_at:
-        raise OrderError("This account cannot place orders.")
+        raise OrderError(gettext("This account cannot place orders."))
     if user.verification_required:
         raise VerificationRequired()  # DS-20
     if terms_need_acceptance(user=user):
@@ -116,9 +117,9 @@ def order_place(*, user: User, request: PlaceRequest) -> Order:
     the same order."""
     service = request.service
     if service.storefront_id != user.storefront_id or not service.is_active:
-        raise OrderError("This service is not available.")
+        raise OrderError(gettext("This service is not available."))
     if not request.form_token or len(request.form_token) > 64:
-        raise OrderError("This order form is no longer valid: please reload the page.")
+        raise OrderError(gettext("This order form is no longer valid: please reload the page."))
     # A form submitted again is found by its token when its insert fails (the unique key), or,
     # when a check refuses it first (an expired quote, the hourly limit), before that refusal
     # is shown: a first submit costs no lookup.

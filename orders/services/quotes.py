@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core import signing
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from catalog.models import Service
@@ -90,11 +91,13 @@ def quote_read(*, token: str, user: User, service: Service) -> Quote:
         payload = signing.loads(token or "", salt=QUOTE_SALT)
         quote = _quote_from(payload, token, service.storefront.quote_valid_minutes)
     except (signing.BadSignature, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise QuoteInvalid("This order form is no longer valid: please reload the page.") from exc
+        raise QuoteInvalid(
+            gettext("This order form is no longer valid: please reload the page.")
+        ) from exc
     if payload.get("u") != user.pk or quote.service_id != service.pk:
-        raise QuoteInvalid("This order form is no longer valid: please reload the page.")
+        raise QuoteInvalid(gettext("This order form is no longer valid: please reload the page."))
     if quote.currency != service.storefront.balance_currency:
-        raise QuoteInvalid("The shop's currency changed: please reload the page.")
+        raise QuoteInvalid(gettext("The shop's currency changed: please reload the page."))
     return quote
 
 

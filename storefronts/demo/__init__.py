@@ -4,9 +4,28 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 HERE = Path(__file__).resolve().parent
 
 DEMO_PASSWORD = "unlock-demo-2026"
+
+# The demo storefronts' evidence requirements (and the default list, storefronts/models.py) are
+# in the Spanish catalogue, so the dispute form names them in the page's language.
+EVIDENCE_REQUIREMENT_LINES = [
+    gettext_noop("One continuous video, at least 720p"),
+    gettext_noop("The whole device in view and in focus"),
+    gettext_noop("Good light"),
+    gettext_noop("The IMEI or serial number shown by dialling *#06#"),
+    gettext_noop("Every step done as instructed, on camera"),
+    gettext_noop("The code typed on camera"),
+    gettext_noop("One unedited video"),
+    gettext_noop("The IMEI shown on screen by dialling *#06#"),
+    gettext_noop("The code typed on camera, following the instructions"),
+    gettext_noop("The whole device in view, in focus and in good light"),
+    gettext_noop("One continuous, unedited video"),
+    gettext_noop("Every step of the instructions shown"),
+]
 
 DEMO_STOREFRONTS = [
     {
@@ -20,6 +39,8 @@ DEMO_STOREFRONTS = [
             "tagline": "Factory unlock codes and phone checks, paid from your balance.",
             "accent_colour": "#0b63ce",
             "support_email": "support@imeiserver.localhost",
+            "default_language": "en",
+            "languages": "en",
             "balance_currency": "USD",
             "balance_unit_label": "",
             "topup_mode": "free_amount",
@@ -64,6 +85,7 @@ DEMO_STOREFRONTS = [
         "slug": "doctorsim",
         "host": "doctorsim.localhost",
         "terms_file": HERE / "reseller_terms.txt",
+        "terms_translation_files": {"es": HERE / "reseller_terms.es.txt"},
         "terms_label": "2026-11",
         "fields": {
             "name": "DoctorSIM Pro demo",
@@ -71,6 +93,9 @@ DEMO_STOREFRONTS = [
             "tagline": "The reseller portal for unlocks, cable unlocks and blacklist checks.",
             "accent_colour": "#0f8a5f",
             "support_email": "support@doctorsim.localhost",
+            # English by default (a browser asking for Spanish gets Spanish), Spanish offered.
+            "default_language": "en",
+            "languages": "en,es",
             "balance_currency": "EUR",
             "balance_unit_label": "credits",
             "topup_mode": "packages",

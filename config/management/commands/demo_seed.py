@@ -43,6 +43,10 @@ class Command(BaseCommand):
                 storefront=storefront,
                 label=spec["terms_label"],
                 text=spec["terms_file"].read_text(),
+                translations={
+                    code: path.read_text()
+                    for code, path in spec.get("terms_translation_files", {}).items()
+                },
             )
             demo_packages_seed(storefront)
             demo_catalog_seed(storefront)

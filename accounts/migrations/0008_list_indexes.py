@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_notification_staff_permissions"),
+        ("accounts", "0007_user_language"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("storefronts", "0004_dispute_settings"),
     ]

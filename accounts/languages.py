@@ -1,0 +1,26 @@
+"""The language an e-mail is written in (README, "Languages")."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from storefronts.models import Storefront
+
+from .models import User
+
+
+def language_for_recipient(*, storefront: Storefront | None, user: User | None = None) -> str:
+    """The recipient's saved language when their storefront offers it, else the storefront's
+    default; platform notices (no storefront) are in English."""
+    if storefront is None:
+        return "en"
+    offered = storefront.offered_languages
+    if user is not None and user.language in offered:
+        return user.language
+    return storefront.default_language if storefront.default_language in offered else offered[0]
+
+
+def speaking_to(*, storefront: Storefront | None, user: User | None = None):
+    """``with speaking_to(storefront=…, user=…):`` render an e-mail's subject and body in the
+    recipient's language, whatever language the request or task that sends it runs in."""
+    return translation.override(language_for_recipient(storefront=storefront, user=user))

@@ -826,30 +826,90 @@ def headers_for(who: dict) -> dict[str, dict[str, str]]:
     return made
 
 
-def measure(port: int, listed: dict[str, Page], headers: dict, count: int, warmup: int) -> dict:
-    results = {}
-    for name, page in listed.items():
-        sent = {"Host": HOST, **headers[page.who]}
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        latencies = []
-        for number in range(warmup + count):
-            started = time.perf_counter()
-            conn.request("GET", page.path, headers=sent)
-            response = conn.getresponse()
-            body = response.read()
-            elapsed = time.perf_counter() - started
-            if response.status != 200:
-                raise SystemExit(
-                    f"{name}: GET {page.path} answered {response.status}: {body[:300]!r}"
-                )
-            if number == 0 and page.shows and page.shows.encode() not in body:
-                raise SystemExit(f"{name}: GET {page.path} does not show {page.shows!r}")
-            if number >= warmup:
-                latencies.append(elapsed)
-        conn.close()
-        results[name] = percentile(latencies, 95)
-        print(f"  {name:40} p95 {results[name]:8.1f} ms", flush=True)
-    return results
+def measure(
+    servers: dict[str, int],
+    listed: dict[str, dict[str, Page]],
+    headers: dict,
+    count: int,
+    warmup: int,
+    rounds: int,
+) -> dict[str, dict[str, float]]:
+    """Each page's p95 on each server (``servers``: size → port), the sizes taking turns page
+    by page in ``rounds`` rounds, so that a busy moment of a shared machine falls on both and
+    not on one size's whole run (as it would measured one after the other)."""
+    samples = {size: {name: [] for name in listed[size]} for size in servers}
+    conns = {
+        size: http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for size, port in servers.items()
+    }
+    per_round = max(1, -(-count // rounds))
+    try:
+        for number in range(rounds):
+            for name in listed[next(iter(servers))]:
+                for size, conn in conns.items():
+                    page = listed[size][name]
+                    sent = {"Host": HOST, **headers[page.who]}
+                    first = number == 0
+                    for request in range((warmup if first else 0) + per_round):
+                        started = time.perf_counter()
+                        conn.request("GET", page.path, headers=sent)
+                        response = conn.getresponse()
+                        body = response.read()
+                        elapsed = time.perf_counter() - started
+                        if response.status != 200:
+                            raise SystemExit(
+                                f"{name} ({size}): GET {page.path} answered {response.status}: "
+                                f"{body[:300]!r}"
+                            )
+                        if (
+                            first
+                            and request == 0
+                            and page.shows
+                            and page.shows.encode() not in body
+                        ):
+                            raise SystemExit(
+                                f"{name} ({size}): GET {page.path} does not show {page.shows!r}"
+                            )
+                        if not first or request >= warmup:
+                            samples[size][name].append(elapsed * 1000)
+    finally:
+        for conn in conns.values():
+            conn.close()
+    return {
+        size: {name: percentile(values, 95) for name, values in by_page.items()}
+        for size, by_page in samples.items()
+    }
+
+
+def database_use(url: str) -> None:
+    """Point this process's Django connection at ``url``'s database (the small copy or the
+    grown one) for the in-process reads that follow."""
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = database_name(url)
+
+
+def database_copy(source: str, target: str) -> None:
+    """``target`` made anew as a copy of ``source`` (PostgreSQL's CREATE DATABASE … TEMPLATE:
+    a file copy, in seconds)."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    database_recreate(target, drop_only=True)
+    with psycopg.connect(source, dbname="postgres", autocommit=True) as conn:
+        conn.execute(
+            f'CREATE DATABASE "{database_name(target)}" TEMPLATE "{database_name(source)}"'
+        )
+
+
+def url_for(url: str, name: str) -> str:
+    import psycopg.conninfo
+
+    parts = psycopg.conninfo.conninfo_to_dict(url)
+    parts["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**parts)
 
 
 def client_for(page: Page, who: dict):
@@ -939,10 +999,11 @@ def main() -> int:
     small = env_number("BENCH_SCALE_SMALL", 1_000)
     count = env_number("BENCH_SCALE_REQUESTS", 40)
     warmup = env_number("BENCH_SCALE_WARMUP", 5)
+    rounds = max(1, env_number("BENCH_SCALE_ROUNDS", 4))
     keep = os.environ.get("BENCH_SCALE_KEEP", "") == "1"
     if not 0 < small < orders or customers < 2 or count < 1:
         raise SystemExit("BENCH_SCALE_SMALL must be below BENCH_SCALE_ORDERS, both positive")
-    database_name(url)
+    small_url = url_for(url, f"{database_name(url)}_small")
     redis_url = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/15"
     redis_check(redis_url)
     prefix = f"bench-scale-{uuid.uuid4().hex[:10]}"
@@ -966,8 +1027,8 @@ def main() -> int:
         }
     )
     signal.signal(signal.SIGTERM, interrupted)
-    server = None
-    kept = state_load(url) if keep else None
+    servers: dict[str, object] = {}
+    kept = state_load(url) if keep and state_load(small_url) is not None else None
     if kept is None:
         database_recreate(url)
     try:
@@ -980,55 +1041,74 @@ def main() -> int:
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         started = time.perf_counter()
-        print(f"\nSetting up {database_name(url)}: migrate…", flush=True)
-        call_command("migrate", verbosity=0, interactive=False)
         if kept is None:
+            print(f"\nSetting up {database_name(url)}: migrate…", flush=True)
+            call_command("migrate", verbosity=0, interactive=False)
             print("The demo storefronts, and the template rows through the services…", flush=True)
             templates = templates_make()
             grow(url, templates, max(2, small // 10), small, "a")
             vacuum(url)
             ledger_check()
             who = people(templates)
-            listed = pages(who)
+            # Signed in before the copy: the sessions are in both databases.
             headers = headers_for(who)
-            connections.close_all()
-            print(f"{small:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
-            port = free_port()
-            server = server_start(port, 2, 4, var_dir / "gunicorn.log")
-            print(f"\nAt {small:,} orders (customer: {who['customer_orders']} orders):", flush=True)
-            at_small = measure(port, listed, headers, count, warmup)
-            queries_small = queries_of(listed, who, explain=False)
-            connections.close_all()
-            state = {"who": who, "at_small": at_small, "queries_small": queries_small}
+            state = {"who": who, "headers": headers, "complete": True}
             state_save(url, state)
-
-            print(f"\nGrowing to {orders:,} orders of {customers:,} customers…", flush=True)
+            database_copy(url, small_url)
+            print(
+                f"{small:,} orders in {time.perf_counter() - started:.0f} s, kept as "
+                f"{database_name(small_url)}",
+                flush=True,
+            )
+            print(
+                f"\nGrowing {database_name(url)} to {orders:,} orders of {customers:,} customers…",
+                flush=True,
+            )
             grown = time.perf_counter()
+            state_save(url, {**state, "complete": False})
             timings = grow(url, templates, customers, orders - small, "b")
             vacuumed = vacuum(url)
             build = time.perf_counter() - grown
             parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
             print(f"Built in {build:.0f} s ({parts}; VACUUM ANALYZE {vacuumed:.0f} s)", flush=True)
-            state_save(url, {**state, "complete": True, "build_seconds": round(build)})
+            state_save(url, {**state, "build_seconds": round(build)})
         else:
-            who, at_small = kept["who"], kept["at_small"]
-            queries_small, build = kept["queries_small"], kept.get("build_seconds", 0)
-            print("A kept database (BENCH_SCALE_KEEP=1): the 1k figures are its first run's.")
-            vacuum(url)
-            headers = headers_for(who)
-            connections.close_all()
-            port = free_port()
-            server = server_start(port, 2, 4, var_dir / "gunicorn.log")
+            who, headers, build = kept["who"], kept["headers"], kept.get("build_seconds", 0)
+            print("Kept databases (BENCH_SCALE_KEEP=1): migrate both, then measure.", flush=True)
+            for each in (small_url, url):
+                database_use(each)
+                call_command("migrate", verbosity=0, interactive=False)
+                vacuum(each)
         if os.environ.get("BENCH_SCALE_AUDIT", "") == "1":
             ledger_check()
-        listed = pages(who)  # the reseller's middle page, at this size
+        sizes = {"1k": small_url, "1M": url}
+        listed, queries = {}, {}
+        for size, each in sizes.items():
+            database_use(each)
+            listed[size] = pages(who)  # the reseller's middle page, at this size
         connections.close_all()
-        print(f"\nAt {orders:,} orders:", flush=True)
-        at_large = measure(port, listed, headers, count, warmup)
-        queries_large = queries_of(listed, who, explain=True)
+        ports = {}
+        for size, each in sizes.items():
+            ports[size] = free_port()
+            servers[size] = server_start(
+                ports[size],
+                2,
+                4,
+                var_dir / f"gunicorn-{size}.log",
+                env={**os.environ, "DATABASE_URL": each},
+            )
+        print(
+            f"\nMeasuring {len(listed['1M'])} pages at {small:,} and {orders:,} orders side by "
+            f"side ({rounds} rounds, {count} requests a page and size after {warmup} warm-up)…",
+            flush=True,
+        )
+        measured = measure(ports, listed, headers, count, warmup, rounds)
+        for size, each in sizes.items():
+            database_use(each)
+            queries[size] = queries_of(listed[size], who, explain=size == "1M")
         connections.close_all()
-        report(small, orders, at_small, at_large, queries_small, queries_large, build)
-        changed = [n for n in at_large if queries_small.get(n) != queries_large.get(n)]
+        report(small, orders, measured["1k"], measured["1M"], queries["1k"], queries["1M"], build)
+        changed = [n for n in measured["1M"] if queries["1k"].get(n) != queries["1M"].get(n)]
         if changed:
             print(f"Query count changed with the row count: {', '.join(changed)}", file=sys.stderr)
             return 1
@@ -1037,13 +1117,15 @@ def main() -> int:
         print("\nInterrupted.", file=sys.stderr)
         return 130
     finally:
-        server_stop(server)
+        for server in servers.values():
+            server_stop(server)
         if "django" in sys.modules and hasattr(sys.modules["django"], "db"):
             from django.db import connections
 
             connections.close_all()
         if not keep:
             database_recreate(url, drop_only=True)
+            database_recreate(small_url, drop_only=True)
         redis_clear(redis_url, prefix)
         shutil.rmtree(var_dir, ignore_errors=True)
 

@@ -152,6 +152,7 @@ class Dispute(models.Model):
             models.Index(fields=["storefront", "status", "next_due_at"]),
             models.Index(fields=["storefront", "user", "-opened_at"]),
             models.Index(fields=["storefront", "-opened_at"]),
+            models.Index(fields=["storefront", "resolved_at"]),  # the staff dashboard
         ]
 
     def __str__(self) -> str:

@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import TermsAcceptance
 
-from .models import OPEN_STATUSES, Order, OrderEvent, Status
+from .models import DONE_STATUSES, OPEN_STATUSES, REFUNDED_STATUSES, Order, OrderEvent, Status
 
 
 def orders_for_customer(
@@ -63,6 +74,82 @@ def order_is_overdue(order: Order, now=None) -> bool:
     """The same rule as ``overdue_condition``, for one loaded order."""
     now = now or timezone.now()
     return order.is_open and order.due_at is not None and now > order.due_at
+
+
+# --- the staff dashboard (accounts.dashboard; panels in orders/dashboard.py) --------------------
+
+# How the dashboard groups the statuses: where an order stands, not each step.
+DASHBOARD_STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("open", "In progress", tuple(OPEN_STATUSES)),
+    ("delivered", "Delivered", tuple(DONE_STATUSES)),
+    ("refunded", "Refunded", tuple(REFUNDED_STATUSES)),
+    ("closed", "Closed, no refund", (Status.CLOSED_NO_REFUND,)),
+)
+# A supplier failed an order it was sent: rejected (refunded or not), late and refunded on
+# request, or delivered but refunded after a dispute. Cancelled and refused orders are ours.
+SUPPLIER_FAILED = (
+    Status.REJECTED,
+    Status.CLOSED_NO_REFUND,
+    Status.REFUNDED,
+    Status.DISPUTE_REFUNDED,
+)
+
+
+def orders_per_day(
+    *, storefront, since: dt.datetime, until: dt.datetime, tz: dt.tzinfo
+) -> list[dict]:
+    """Orders placed in [since, until) by day in ``tz`` and status: one GROUP BY over the
+    (storefront, placed_at) index, rows ``{"day", "status", "n"}``."""
+    return list(
+        Order.objects.filter(storefront=storefront, placed_at__gte=since, placed_at__lt=until)
+        .annotate(day=TruncDate("placed_at", tzinfo=tz))
+        .values("day", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def supplier_performance(*, storefront, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Per supplier connection, the orders placed in [since, until) that went to it: how many,
+    delivered, failed (``SUPPLIER_FAILED``), still open, and the median time from placing to
+    delivery of the delivered ones. Two queries whatever the number of orders: counts by
+    GROUP BY, and the median's one or two middle rows per supplier picked by window functions
+    (ROW_NUMBER over the delivery time), so only those rows leave the database."""
+    sent = Order.objects.filter(
+        storefront=storefront, placed_at__gte=since, placed_at__lt=until, route__isnull=False
+    )
+    rows = list(
+        sent.values("route__connection_id", "route__connection__name")
+        .annotate(
+            sent=Count("pk"),
+            delivered=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+            failed=Count("pk", filter=Q(status__in=SUPPLIER_FAILED)),
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        )
+        .order_by("route__connection__name", "route__connection_id")
+    )
+    took = ExpressionWrapper(F("completed_at") - F("placed_at"), output_field=DurationField())
+    partition = [F("route__connection_id")]
+    middle = (
+        sent.filter(status__in=DONE_STATUSES, completed_at__isnull=False)
+        .annotate(took=took)
+        .annotate(
+            position=Window(RowNumber(), partition_by=partition, order_by=[F("took").asc()]),
+            size=Window(Count("pk"), partition_by=partition),
+        )
+        # the middle row of an odd count, the two middle rows of an even one
+        .filter(position__gte=(F("size") + 1) / 2, position__lte=F("size") / 2 + 1)
+        .values_list("route__connection_id", "took")
+    )
+    halves: dict[int, list[dt.timedelta]] = {}
+    for connection_id, duration in middle:
+        halves.setdefault(connection_id, []).append(duration)
+    for row in rows:
+        found = halves.get(row["route__connection_id"])
+        row["median_delivery"] = sum(found, dt.timedelta()) / len(found) if found else None
+        finished = row["delivered"] + row["failed"]
+        row["success_rate"] = row["delivered"] / finished if finished else None
+    return rows
 
 
 def order_can_cancel(*, order: Order, now: dt.datetime | None = None) -> bool:

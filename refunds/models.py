@@ -148,6 +148,7 @@ class RefundRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["storefront", "status", "due_at"]),
+            models.Index(fields=["storefront", "decided_at"]),  # the staff dashboard
             models.Index(fields=["storefront", "user", "-created_at"]),
         ]
 

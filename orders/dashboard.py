@@ -42,6 +42,7 @@ def orders_panel_context(window: DashboardWindow) -> dict:
             days=window.days,
             series=series,
             label=f"Orders per day by status over the last {len(window.days)} days",
+            counts=True,
         ),
         "groups": [(key, label) for key, label, _ in groups],
         "table": table,

@@ -82,9 +82,11 @@ def day_bars(
     label: str,
     stacked: bool = True,
     unit: str = "",
+    counts: bool = False,
 ) -> SafeString:
     """Bars per day: the series stacked on each other (``stacked``) or side by side.
-    ``unit`` follows the numbers in the bars' titles (e.g. "USD")."""
+    ``unit`` follows the numbers in the bars' titles (e.g. "USD"); ``counts``: whole numbers,
+    so the axis never reads "0.50"."""
     count = len(days)
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
@@ -93,6 +95,8 @@ def day_bars(
     else:
         peak = max((float(v) for s in series for v in s.values), default=0)
     top = nice_ceiling(peak)
+    if counts and top < 2:
+        top = 2
     slot = plot_w / max(count, 1)
     gap = max(slot * 0.18, 1)
     parts = [_svg_open(label=label, width=WIDTH, height=HEIGHT)]

@@ -23,6 +23,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.admin import NotificationInline
 from billing.exceptions import BillingError
@@ -555,15 +556,19 @@ class OrderAdmin(StorefrontScopedAdmin):
             super().media
             + autocomplete.media
             + forms.Media(
-                js=["admin-dashboard/service-filter.js"],
-                css={"all": ["admin-dashboard/service-filter.css"]},
+                js=[
+                    "admin/js/vendor/jquery/jquery.js",
+                    "admin/js/jquery.init.js",
+                    "admin-dashboard/service-filter.js",
+                ],
+                css={"all": ["admin-dashboard/order-list.css"]},
             )
         )
 
     change_form_template = "admin/orders/order/change_form.html"
     list_display = (
         "number",
-        "placed_at",
+        "placed",
         "user_email",
         "service_name",
         "kind_label",
@@ -658,6 +663,11 @@ class OrderAdmin(StorefrontScopedAdmin):
     def price_display(self, obj: Order) -> str:
         return f"{obj.price} {obj.currency}"
 
+    @admin.display(description="placed", ordering="placed_at")
+    def placed(self, obj: Order) -> str:
+        # Short, so the list fits a laptop screen: "6 Dec 2026 22:06" in the site's zone.
+        return date_format(timezone.localtime(obj.placed_at), "j M Y H:i")
+
     @admin.display(description="held?", boolean=True)
     def is_held(self, obj: Order) -> bool:
         return obj.held_at is not None and obj.is_open
@@ -696,7 +706,13 @@ class OrderAdmin(StorefrontScopedAdmin):
         return fieldsets
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_export": self._can_export(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": self._can_export(request),
+            # The list needs the width on a 1366-px laptop: the app menu is one click away
+            # (Home) and the breadcrumbs stay.
+            "is_nav_sidebar_enabled": False,
+        }
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -124,13 +124,13 @@ def dispute_make(order, *, status, opened_at, next_due_at=None, answered=None, r
     )
 
 
-def connection_make(storefront, name, *, balance=None, alert="20.00", active=True):
+def connection_make(storefront, name, *, balance=None, alert="20.00", active=True, now=NOW):
     return ProviderConnection.objects.create(
         storefront=storefront,
         name=name,
         kind=ProviderConnection.Kind.SANDBOX,
         last_balance=Decimal(balance) if balance is not None else None,
-        last_balance_at=NOW - HOUR if balance is not None else None,
+        last_balance_at=now - HOUR if balance is not None else None,
         low_balance_alert=Decimal(alert),
         is_active=active,
     )
@@ -139,7 +139,8 @@ def connection_make(storefront, name, *, balance=None, alert="20.00", active=Tru
 class Shop:
     """One storefront's rows for the dashboard, and what the dashboard should say about them."""
 
-    def __init__(self, storefront, *, scale: int = 1):
+    def __init__(self, storefront, *, scale: int = 1, now: dt.datetime | None = None):
+        self.now = now or NOW
         self.storefront = storefront
         self.tz = storefront.calendar.tz
         self.customer = UserFactory(storefront=storefront)
@@ -150,9 +151,13 @@ class Shop:
             balance=Decimal("500.00"),
         )
         self.service = service_make(storefront, "imei_unlock", "10.00")
-        self.fast = connection_make(storefront, "Fast supplier", balance="5.00")  # low
-        self.slow = connection_make(storefront, "Slow supplier", balance="150.00")
-        self.off = connection_make(storefront, "Switched off", balance="1.00", active=False)
+        self.fast = connection_make(
+            storefront, "Fast supplier", balance="5.00", now=self.now
+        )  # low
+        self.slow = connection_make(storefront, "Slow supplier", balance="150.00", now=self.now)
+        self.off = connection_make(
+            storefront, "Switched off", balance="1.00", active=False, now=self.now
+        )
         self.routes = {
             c.pk: ServiceRoute.objects.create(
                 service=self.service, connection=c, remote_service_id=str(c.pk)
@@ -184,13 +189,13 @@ class Shop:
         # Spread over the window and just outside it; some late in the UTC evening, which is
         # the next day where the storefront is east of UTC.
         for days_ago, hour in ((0, 1), (1, 10), (2, 23), (6, 23), (13, 4), (29, 8), (30, 8)):
-            at = NOW.replace(hour=hour, minute=30) - days_ago * DAY
+            at = self.now.replace(hour=hour, minute=30) - days_ago * DAY
             for status in (Status.PENDING, Status.IN_PROCESS, Status.CANCELLED):
                 self._order(status, at)
         # Suppliers: fast delivers three in 1 h, 2 h and 10 h and fails one; slow delivers two
         # in 5 h and 9 h, is late and refunded on one, still works on one; a fraud refusal is
         # ours, not the supplier's.
-        at = NOW - 3 * DAY
+        at = self.now - 3 * DAY
         for took in (HOUR, 2 * HOUR, 10 * HOUR):
             self._order(Status.COMPLETED, at, self.fast, took)
         self._order(Status.REJECTED, at, self.fast)
@@ -200,66 +205,78 @@ class Shop:
         self._order(Status.SUBMITTED, at, self.slow)
         self._order(Status.REFUSED, at, self.slow)
         # Long ago: delivered by fast, outside the 30 days.
-        self._order(Status.COMPLETED, NOW - 60 * DAY, self.fast, 100 * HOUR)
+        self._order(Status.COMPLETED, self.now - 60 * DAY, self.fast, 100 * HOUR)
 
     def _money(self, scale):
         w = self.wallet
         for _ in range(scale):
-            entry_make(w, LedgerEntry.Kind.DEPOSIT, "100.00", NOW - 2 * DAY)
-            entry_make(w, LedgerEntry.Kind.DEPOSIT, "50.00", NOW.replace(hour=23) - 3 * DAY)
-            entry_make(w, LedgerEntry.Kind.BONUS, "3.00", NOW - 2 * DAY)  # not money in
-            entry_make(w, LedgerEntry.Kind.ORDER_DEBIT, "-10.00", NOW - 2 * DAY)  # not out
-            entry_make(w, LedgerEntry.Kind.REFUND_OUT, "-40.00", NOW - 5 * DAY)
-            entry_make(w, LedgerEntry.Kind.REFUND_OUT, "-15.00", NOW - 6 * DAY)
-            entry_make(w, LedgerEntry.Kind.REFUND_REVERSAL, "15.00", NOW - 6 * DAY)  # refused
-            entry_make(w, LedgerEntry.Kind.DEPOSIT, "999.00", NOW - 40 * DAY)  # too old
+            entry_make(w, LedgerEntry.Kind.DEPOSIT, "100.00", self.now - 2 * DAY)
+            entry_make(w, LedgerEntry.Kind.DEPOSIT, "50.00", self.now.replace(hour=23) - 3 * DAY)
+            entry_make(w, LedgerEntry.Kind.BONUS, "3.00", self.now - 2 * DAY)  # not money in
+            entry_make(w, LedgerEntry.Kind.ORDER_DEBIT, "-10.00", self.now - 2 * DAY)  # not out
+            entry_make(w, LedgerEntry.Kind.REFUND_OUT, "-40.00", self.now - 5 * DAY)
+            entry_make(w, LedgerEntry.Kind.REFUND_OUT, "-15.00", self.now - 6 * DAY)
+            entry_make(w, LedgerEntry.Kind.REFUND_REVERSAL, "15.00", self.now - 6 * DAY)  # refused
+            entry_make(w, LedgerEntry.Kind.DEPOSIT, "999.00", self.now - 40 * DAY)  # too old
 
     def _old_order(self):
-        return self._order(Status.REJECTED, NOW - 90 * DAY)
+        return self._order(Status.REJECTED, self.now - 90 * DAY)
 
     def _refunds(self):
         o = self._old_order
         self.refunds = [
             # open: two overdue, one due in 12 h, one next week
-            refund_make(o(), status="requested", due_at=NOW - 2 * HOUR),
-            refund_make(o(), status="approved", due_at=NOW - 3 * DAY),
-            refund_make(o(), status="requested", due_at=NOW + 12 * HOUR),
-            refund_make(o(), status="requested", due_at=NOW + 7 * DAY),
+            refund_make(o(), status="requested", due_at=self.now - 2 * HOUR),
+            refund_make(o(), status="approved", due_at=self.now - 3 * DAY),
+            refund_make(o(), status="requested", due_at=self.now + 12 * HOUR),
+            refund_make(o(), status="requested", due_at=self.now + 7 * DAY),
             # decided in the window: on time, on time, late; and one decided long ago
-            refund_make(o(), status="paid", due_at=NOW - 2 * DAY, decided_at=NOW - 4 * DAY),
-            refund_make(o(), status="refused", due_at=NOW - DAY, decided_at=NOW - DAY),
-            refund_make(o(), status="paid", due_at=NOW - 9 * DAY, decided_at=NOW - 8 * DAY),
-            refund_make(o(), status="paid", due_at=NOW - 50 * DAY, decided_at=NOW - 49 * DAY),
+            refund_make(
+                o(), status="paid", due_at=self.now - 2 * DAY, decided_at=self.now - 4 * DAY
+            ),
+            refund_make(o(), status="refused", due_at=self.now - DAY, decided_at=self.now - DAY),
+            refund_make(
+                o(), status="paid", due_at=self.now - 9 * DAY, decided_at=self.now - 8 * DAY
+            ),
+            refund_make(
+                o(), status="paid", due_at=self.now - 50 * DAY, decided_at=self.now - 49 * DAY
+            ),
         ]
 
     def _disputes(self):
         o = self._old_order
         self.disputes = [
             # waiting for us: overdue, due in 6 h, due in 3 days; waiting for the customer
-            dispute_make(o(), status="open", opened_at=NOW - 2 * DAY, next_due_at=NOW - HOUR),
-            dispute_make(o(), status="open", opened_at=NOW - 5 * HOUR, next_due_at=NOW + 6 * HOUR),
-            dispute_make(o(), status="open", opened_at=NOW - DAY, next_due_at=NOW + 3 * DAY),
-            dispute_make(o(), status="awaiting_customer", opened_at=NOW - 4 * DAY),
+            dispute_make(
+                o(), status="open", opened_at=self.now - 2 * DAY, next_due_at=self.now - HOUR
+            ),
+            dispute_make(
+                o(), status="open", opened_at=self.now - 5 * HOUR, next_due_at=self.now + 6 * HOUR
+            ),
+            dispute_make(
+                o(), status="open", opened_at=self.now - DAY, next_due_at=self.now + 3 * DAY
+            ),
+            dispute_make(o(), status="awaiting_customer", opened_at=self.now - 4 * DAY),
             # answered in the window: 3 h of 24 (on time), 30 h of 24 (late)
             dispute_make(
                 o(),
                 status="open",
-                opened_at=NOW - 10 * DAY,
-                next_due_at=NOW + 20 * DAY,
+                opened_at=self.now - 10 * DAY,
+                next_due_at=self.now + 20 * DAY,
                 answered=(3 * HOUR, 24 * HOUR),
             ),
             # resolved in the window: 5 days of 40 (on time), 45 of 40 (late)
             dispute_make(
                 o(),
                 status="resolved",
-                opened_at=NOW - 20 * DAY,
+                opened_at=self.now - 20 * DAY,
                 answered=(30 * HOUR, 24 * HOUR),
                 resolved=(5 * DAY, 40 * DAY),
             ),
             dispute_make(
                 o(),
                 status="resolved",
-                opened_at=NOW - 50 * DAY,
+                opened_at=self.now - 50 * DAY,
                 answered=(2 * HOUR, 24 * HOUR),
                 resolved=(45 * DAY, 40 * DAY),
             ),
@@ -268,7 +285,7 @@ class Shop:
     # --- what the dashboard should say, counted here from the rows -----------------------
 
     def window(self):
-        return DashboardWindow.ending(storefront=self.storefront, now=NOW)
+        return DashboardWindow.ending(storefront=self.storefront, now=self.now)
 
     def orders_by_day_and_group(self):
         window = self.window()

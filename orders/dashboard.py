@@ -48,7 +48,8 @@ def orders_panel_context(window: DashboardWindow) -> dict:
         "table": table,
         "totals": totals,
         "total": sum(totals),
-        "list_url": reverse("admin:orders_order_changelist"),
+        # The order list has no storefront filter (the operator's shows every storefront's).
+        "list_url": reverse("admin:orders_order_changelist") + "?since=30",
     }
 
 

@@ -536,3 +536,18 @@ def test_the_dashboard_makes_the_same_number_of_queries_whatever_the_rows(
     assert panel(page, "orders")["total"] == sum(shop.orders_by_day_and_group().values())
     dashboard = [q["sql"] for q in few.captured_queries if "GROUP BY" in q["sql"].upper()]
     assert len(dashboard) >= 3, "the figures are aggregates, not rows"
+
+
+@pytest.mark.dates
+def test_every_link_on_the_dashboard_opens_its_list(shops, reseller):
+    support = staff_at(reseller, "Support")
+    for user in (support, operator()):
+        client = staff_client(user, RESELLER_HOST)
+        with time_machine.travel(NOW, tick=False):
+            page = client.get("/admin/")
+            dashboard = page.text.split('id="staff-dashboard"', 1)[1].split('id="content-main"')[0]
+            links = set(re.findall(r'href="([^"]+)"', dashboard))
+            assert len(links) >= 6
+            for link in links:
+                listed = client.get(link.replace("&amp;", "&"))
+                assert listed.status_code == 200, link  # a bad filter would be a 302 to ?e=1

@@ -1,7 +1,8 @@
-"""The staff dashboard and the order list in a real browser on a 1366-px laptop screen: the
-dashboard's charts draw (inline SVG, no script, nothing against the Content-Security-Policy),
-its figures are the ones counted from the rows, nothing scrolls sideways, and the order list's
-columns all fit beside its filters. Screenshots go to test-artifacts/."""
+"""The staff dashboard and the order list in a real browser on a 1366-px laptop screen, and
+the dashboard on a 390-px phone: the dashboard's charts draw (inline SVG, no script, nothing
+against the Content-Security-Policy), its figures are the ones counted from the rows, nothing
+scrolls sideways, and the order list's columns all fit beside its filters. Screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -57,6 +58,13 @@ def test_the_dashboard_draws_its_figures_on_a_laptop_screen(live_server, chromiu
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
         assert violations(page) == []
         shot(page, "admin-dashboard-1366")
+        # On a phone the boxes stack and their tables scroll inside them, never the page.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        expect(page.locator("#dash-orders")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "admin-dashboard-390")
+        page.set_viewport_size({"width": 1366, "height": 900})
 
         page.goto(storefront_url(live_server, HOST, "/admin/orders/order/"))
         expect(page.locator("#result_list")).to_be_visible()

@@ -97,6 +97,8 @@ def day_bars(
     top = nice_ceiling(peak)
     if counts and top < 2:
         top = 2
+    elif counts and top % 2:
+        top += 1  # 5 → 6, so the middle line reads 3, not 2.50
     slot = plot_w / max(count, 1)
     gap = max(slot * 0.18, 1)
     parts = [_svg_open(label=label, width=WIDTH, height=HEIGHT)]
@@ -137,7 +139,7 @@ def day_bars(
             parts.append(
                 format_html(
                     '<rect class="bar {}" x="{}" y="{}" width="{}" height="{}">'
-                    "<title>{}: {} {}{}</title></rect>",
+                    "<title>{}, {}: {}{}</title></rect>",
                     one.css or f"series-{n}",
                     f"{x:.1f}",
                     f"{y:.1f}",

@@ -181,7 +181,7 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
         return obj.verification_required_at is not None
 
     @admin.action(
-        description="Require verification (DS-20): pause top-ups and orders, email the customer",
+        description="Require verification: pause top-ups and orders, email the customer",
         permissions=["change"],
     )
     def require_verification(self, request, queryset):

@@ -1,5 +1,6 @@
 """The admin site: sign-in through allauth (so MFA applies), and TOTP required for staff
-before any admin page opens when ``STAFF_MFA_REQUIRED`` is on."""
+before any admin page opens when ``STAFF_MFA_REQUIRED`` is on. Its home page shows the staff
+dashboard's panels (``accounts.dashboard``) above the app list."""
 
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.utils import is_mfa_enabled
@@ -7,6 +8,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils import timezone
+
+from .dashboard import dashboard_render
 
 
 class StorefrontAdminSite(admin.AdminSite):
@@ -20,6 +24,19 @@ class StorefrontAdminSite(admin.AdminSite):
         if storefront is not None:
             ctx["site_header"] = f"{storefront.display_name} — administration"
         return ctx
+
+    def index(self, request, extra_context=None):
+        # The dashboard is the host's storefront's business, for the operator too: one
+        # storefront's figures in its own currency and time zone (the operator opens another
+        # storefront's admin home on that storefront's host).
+        storefront = getattr(request, "storefront", None)
+        extra_context = dict(extra_context or {})
+        if storefront is not None:
+            extra_context["dashboard_storefront"] = storefront
+            extra_context["dashboard_panels"] = dashboard_render(
+                request=request, storefront=storefront, now=timezone.now()
+            )
+        return super().index(request, extra_context)
 
     def login(self, request, extra_context=None):
         return secure_admin_login(super().login)(request, extra_context)

@@ -5,7 +5,9 @@ from django.contrib.admin import apps as admin_apps
 class AccountsConfig(AppConfig):
     default = True
     name = "accounts"
-    verbose_name = "Accounts"
+    # Not "Accounts": allauth's own app (e-mail addresses) is called that, and the operator's
+    # admin home showed two sections of the same name.
+    verbose_name = "Customers and staff"
 
 
 class StorefrontAdminConfig(admin_apps.AdminConfig):

@@ -79,6 +79,8 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["endpoint", "-created_at"]),
         ]
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} of event {self.event_id} ({self.status})"

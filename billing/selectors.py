@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
 from djmoney.contrib.exchange.exceptions import MissingRate
 from djmoney.contrib.exchange.models import ExchangeBackend, get_default_backend_name, get_rate
 
@@ -106,3 +107,28 @@ def display_currencies(storefront: Storefront) -> list[str]:
     )
     codes.add(storefront.balance_currency)
     return sorted(codes)
+
+
+def money_per_day(
+    *, storefront: Storefront, since: dt.datetime, until: dt.datetime, tz: dt.tzinfo
+) -> list[dict]:
+    """The staff dashboard's money in and out: ledger entries made in [since, until) by day in
+    ``tz`` and kind, top-ups (``deposit``) in, refunds to a payment method (``refund_out``, and
+    their ``refund_reversal`` when the card network refused) out; one GROUP BY over the
+    (storefront, created_at) index, rows ``{"day", "kind", "total"}`` with signed totals."""
+    return list(
+        LedgerEntry.objects.filter(
+            storefront=storefront,
+            created_at__gte=since,
+            created_at__lt=until,
+            kind__in=[
+                LedgerEntry.Kind.DEPOSIT,
+                LedgerEntry.Kind.REFUND_OUT,
+                LedgerEntry.Kind.REFUND_REVERSAL,
+            ],
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day", "kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )

@@ -10,6 +10,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from storefronts.labels import choices_without_rule_ids
+
 from .models import Outcome, RefusalReason
 
 
@@ -76,8 +78,9 @@ class StaffMessageForm(forms.Form):
 
 
 class RefundForm(forms.Form):
+    # DS-13: refunded when the video shows the code or the instructions were wrong.
     confirm = forms.BooleanField(
-        label="I watched the video: the code or the instructions were wrong (DS-13)", required=True
+        label="I watched the video: the code or the instructions were wrong", required=True
     )
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the customer"
@@ -95,7 +98,12 @@ class CorrectedCodeForm(forms.Form):
 
 class RefuseForm(forms.Form):
     refusal_reason = forms.ChoiceField(
-        choices=[("", "— pick the policy reason —"), *RefusalReason.choices], label="Reason"
+        # IS-10, DS-14: the policy's reasons, worded for staff without their ids.
+        choices=[
+            ("", "— pick the policy reason —"),
+            *choices_without_rule_ids(RefusalReason.choices),
+        ],
+        label="Reason",
     )
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the customer"

@@ -159,6 +159,7 @@ class Dispute(models.Model):
             # The queue's order: due soonest first (none last), newest, id.
             models.Index(fields=["storefront", "next_due_at", "-opened_at", "id"]),
             models.Index(fields=["next_due_at", "-opened_at", "id"]),
+            models.Index(fields=["storefront", "resolved_at"]),  # the staff dashboard
         ]
 
     def __str__(self) -> str:

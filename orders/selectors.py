@@ -5,13 +5,29 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import TermsAcceptance
 from catalog.models import Service
+from providers.models import ServiceRoute
 
-from .models import OPEN_STATUSES, Order, OrderEvent, Status
+from .models import DONE_STATUSES, OPEN_STATUSES, REFUNDED_STATUSES, Order, OrderEvent, Status
 
 
 def orders_for_customer(
@@ -66,6 +82,117 @@ def order_is_overdue(order: Order, now=None) -> bool:
     """The same rule as ``overdue_condition``, for one loaded order."""
     now = now or timezone.now()
     return order.is_open and order.due_at is not None and now > order.due_at
+
+
+# --- the staff dashboard (accounts.dashboard; panels in orders/dashboard.py) --------------------
+
+# How the dashboard groups the statuses: where an order stands, not each step.
+DASHBOARD_STATUS_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("open", "In progress", tuple(OPEN_STATUSES)),
+    ("delivered", "Delivered", tuple(DONE_STATUSES)),
+    ("refunded", "Refunded", tuple(REFUNDED_STATUSES)),
+    ("closed", "Closed, no refund", (Status.CLOSED_NO_REFUND,)),
+)
+# A supplier failed an order it was sent: rejected (refunded or not), late and refunded on
+# request, or delivered but refunded after a dispute. Cancelled and refused orders are ours.
+SUPPLIER_FAILED = (
+    Status.REJECTED,
+    Status.CLOSED_NO_REFUND,
+    Status.REFUNDED,
+    Status.DISPUTE_REFUNDED,
+)
+
+
+def orders_per_day(
+    *, storefront, since: dt.datetime, until: dt.datetime, tz: dt.tzinfo
+) -> list[dict]:
+    """Orders placed in [since, until) by day in ``tz`` and status: one GROUP BY over the
+    (storefront, placed_at) index, rows ``{"day", "status", "n"}``."""
+    return list(
+        Order.objects.filter(storefront=storefront, placed_at__gte=since, placed_at__lt=until)
+        .annotate(day=TruncDate("placed_at", tzinfo=tz))
+        .values("day", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def supplier_performance(*, storefront, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Per supplier connection, the orders placed in [since, until) that went to it: how many,
+    delivered, failed (``SUPPLIER_FAILED``), still open, and the median time from placing to
+    delivery of the delivered ones.
+
+    Three queries whatever the number of orders: the storefront's routes and their connections
+    (a handful of rows), counts by route over the (storefront, placed_at) index, and the
+    median's one or two middle rows per connection picked by window functions (ROW_NUMBER over
+    the delivery time), so only those rows leave the database. The order queries join nothing:
+    a route's connection is mapped in the query itself (CASE), so the planner has no reason to
+    read a route's whole history through its index."""
+    routes = list(
+        ServiceRoute.objects.filter(connection__storefront=storefront).values_list(
+            "pk", "connection_id", "connection__name"
+        )
+    )
+    if not routes:
+        return []
+    connection_of = {route_id: connection_id for route_id, connection_id, _ in routes}
+    # No "route IS NOT NULL" either: the route index would answer it, over all of history.
+    # Orders that went to no supplier come out as a route of None and are left out below.
+    placed = Order.objects.filter(storefront=storefront, placed_at__gte=since, placed_at__lt=until)
+    by_connection: dict[int, dict] = {
+        connection_id: {
+            "route__connection_id": connection_id,
+            "route__connection__name": name,
+            "sent": 0,
+            "delivered": 0,
+            "failed": 0,
+            "open": 0,
+        }
+        for _, connection_id, name in routes
+    }
+    counts = placed.values("route_id").annotate(
+        sent=Count("pk"),
+        delivered=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+        failed=Count("pk", filter=Q(status__in=SUPPLIER_FAILED)),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+    )
+    for found in counts.order_by():  # one row per route
+        row = by_connection.get(connection_of.get(found["route_id"]))
+        if row is not None:
+            for key in ("sent", "delivered", "failed", "open"):
+                row[key] += found[key]
+    connection = Case(
+        *[When(route_id=route_id, then=Value(cid)) for route_id, cid, _ in routes],
+        output_field=IntegerField(),
+    )
+    took = ExpressionWrapper(F("completed_at") - F("placed_at"), output_field=DurationField())
+    middle = (
+        placed.filter(status__in=DONE_STATUSES, completed_at__isnull=False)
+        .annotate(connection=connection, took=took)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("connection")], order_by=[F("took").asc()]
+            ),
+            size=Window(Count("pk"), partition_by=[F("connection")]),
+        )
+        # the middle row of an odd count, the two middle rows of an even one
+        .filter(position__gte=(F("size") + 1) / 2, position__lte=F("size") / 2 + 1)
+        .values_list("connection", "took")
+    )
+    halves: dict[int, list[dt.timedelta]] = {}
+    for connection_id, duration in middle:
+        if connection_id is not None:
+            halves.setdefault(connection_id, []).append(duration)
+    rows = sorted(
+        (row for row in by_connection.values() if row["sent"]),
+        key=lambda row: (row["route__connection__name"], row["route__connection_id"]),
+    )
+    for row in rows:
+        found = halves.get(row["route__connection_id"])
+        row["median_delivery"] = sum(found, dt.timedelta()) / len(found) if found else None
+        finished = row["delivered"] + row["failed"]
+        row["success_rate"] = row["delivered"] / finished if finished else None
+    return rows
 
 
 def order_can_cancel(*, order: Order, now: dt.datetime | None = None) -> bool:

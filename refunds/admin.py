@@ -21,6 +21,7 @@ from billing.models import Payment
 from orders.models import Order
 from storefronts.admin import StorefrontScopedAdmin, exact_search
 from storefronts.exceptions import UserError
+from storefronts.labels import choices_without_rule_ids
 from storefronts.numbers import AsciiDecimalField, parse_id_or_none
 
 from . import selectors, services
@@ -70,7 +71,13 @@ class ApproveForm(forms.Form):
 
 
 class RefuseForm(forms.Form):
-    reason = forms.ChoiceField(choices=[("", "— pick the policy reason —"), *RefusalReason.choices])
+    # IS-4, IS-5, IS-10, DS-14: the policy's reasons, worded for staff without their ids.
+    reason = forms.ChoiceField(
+        choices=[
+            ("", "— pick the policy reason —"),
+            *choices_without_rule_ids(RefusalReason.choices),
+        ]
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -18,3 +18,8 @@ class RefundsConfig(AppConfig):
 
         for event_type in services.STRIPE_REFUND_EVENTS:
             stripe_event_handler_register(event_type, services.refund_stripe_event_apply)
+
+        # The staff dashboard on the admin home: accounts offers the registry.
+        from . import dashboard
+
+        dashboard.register()

@@ -149,6 +149,7 @@ class RefundRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["storefront", "status", "due_at"]),
+            models.Index(fields=["storefront", "decided_at"]),  # the staff dashboard
             models.Index(fields=["storefront", "user", "-created_at"]),
             # The Support queue's order, due soonest first (per storefront and the operator's).
             models.Index(fields=["storefront", "due_at", "id"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -87,3 +87,29 @@ def refund_request_counts(*, storefront: Storefront | None) -> dict[str, str]:
     statuses = RefundRequest.Status.values
     counts = counts_capped(qs, {status: Q(status=status) for status in statuses})
     return {status: count_text(number) for status, number in counts.items()}
+
+
+def refund_dashboard_figures(
+    *, storefront: Storefront, now: dt.datetime, since: dt.datetime
+) -> dict:
+    """The staff dashboard's refund figures, two aggregate queries over indexed ranges:
+
+    - open requests overdue and due within a day, as the Support queue's ``due`` filter counts
+      them (IS-7 / DS-16: each request's due date on the storefront's calendar);
+    - requests decided (approved or refused) since ``since``: how many, how many by their due
+      date, and the average time from asking to the decision.
+    """
+    due = RefundRequest.objects.filter(storefront=storefront, status__in=RefundRequest.OPEN)
+    figures = due.aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        due_within_a_day=Count("pk", filter=Q(due_at__lte=now + dt.timedelta(days=1))),
+    )
+    took = ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
+    figures.update(
+        RefundRequest.objects.filter(storefront=storefront, decided_at__gte=since).aggregate(
+            decided=Count("pk"),
+            decided_on_time=Count("pk", filter=Q(decided_at__lte=F("due_at"))),
+            decision_average=Avg(took),
+        )
+    )
+    return figures

@@ -4,6 +4,7 @@ import datetime as dt
 import ipaddress
 import unicodedata
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .counting import COUNT_CAP
+from .labels import choices_without_rule_ids, without_rule_ids
 from .models import Storefront, StorefrontDomain, TermsVersion
 
 
@@ -129,6 +131,19 @@ class StorefrontScopedAdmin(admin.ModelAdmin):
         if self._scoped(request):
             filters = [f for f in filters if f != self.storefront_field]
         return filters
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Labels, help texts and choices staff read carry no rule ids (they stay on the models,
+        # where they say which rule a field keeps).
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.label = without_rule_ids(formfield.label)
+            formfield.help_text = without_rule_ids(formfield.help_text)
+            if isinstance(formfield, forms.ChoiceField) and not isinstance(
+                formfield, forms.ModelChoiceField
+            ):
+                formfield.choices = choices_without_rule_ids(formfield.choices)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         remote = db_field.remote_field.model

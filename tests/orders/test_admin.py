@@ -264,9 +264,10 @@ def test_reject_with_a_policy_reason_refunds(support, customer, unlock):
     page = support.post(
         CHANGELIST, {"action": "action_reject", "_selected_action": [first.pk], "index": 0}
     )
-    assert "No code exists for this request (DS-12)" in page.text
-    assert "Wrong IMEI or serial number (IS-10, DS-14)" not in page.text
-    assert "Phone already unlocked (DS-14)" not in page.text
+    assert "No code exists for this request" in page.text
+    assert "Wrong IMEI or serial number" not in page.text
+    assert "Phone already unlocked" not in page.text
+    assert "(DS-" not in page.text and "(IS-" not in page.text  # labels carry no rule ids
     done = _bulk(
         support,
         [first, second],

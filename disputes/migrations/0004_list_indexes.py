@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("disputes", "0002_staff_permissions"),
+        ("disputes", "0003_dashboard_index"),
         ("orders", "0009_list_indexes"),
         ("refunds", "0003_dispute_refunds"),
         ("storefronts", "0004_dispute_settings"),

@@ -795,6 +795,7 @@ def pages(who: dict) -> dict[str, Page]:
             "admin orders, kind (none)": Page(f"{admin}?kind=cable_unlock", "support"),
             "admin orders, reference": Page(f"{admin}?q=ref-nothing-like-it", "support"),
             "admin order page (support)": Page(f"{admin}{order}/change/", "support", imei),
+            "admin dashboard (support)": Page("/admin/", "support", "Orders per day"),
             "admin ledger, kind": Page(
                 "/admin/billing/ledgerentry/?kind__exact=deposit", "support"
             ),

@@ -49,6 +49,9 @@ class Order(models.Model):
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.PROTECT, related_name="orders"
     )
+    number = models.PositiveBigIntegerField(
+        help_text="The order's number in its storefront: 1, 2, 3… (what people see)"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
@@ -115,6 +118,7 @@ class Order(models.Model):
         ordering = ["-placed_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "form_token"], name="order_one_per_form_token"),
+            models.UniqueConstraint(fields=["storefront", "number"], name="order_number_unique"),
             models.CheckConstraint(condition=Q(price__gt=0), name="order_price_positive"),
         ]
         indexes = [
@@ -135,11 +139,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.pk}"
-
-    @property
-    def number(self) -> str:
-        return f"{self.pk:06d}"
+        return f"Order #{self.number}"
 
     @property
     def is_open(self) -> bool:
@@ -148,6 +148,21 @@ class Order(models.Model):
     @property
     def is_refunded(self) -> bool:
         return self.status in REFUNDED_STATUSES
+
+
+class OrderNumberCounter(models.Model):
+    """The last order number a storefront handed out. Placement takes the next numbers with one
+    upsert that returns them (``services.placement.order_numbers_take``); the row stays locked
+    until the placement commits, so concurrent orders get distinct numbers and a rolled-back
+    placement leaves no gap."""
+
+    storefront = models.OneToOneField(
+        "storefronts.Storefront", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id}: {self.last_number}"
 
 
 class OrderEvent(models.Model):

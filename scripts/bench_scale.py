@@ -170,6 +170,14 @@ def grow(url: str, templates: dict[int, dict], customers: int, orders: int, batc
             )
             cursor.execute('SELECT coalesce(max(id), 0) FROM "orders_order"')
             (first_order,) = cursor.fetchone()
+            # Order numbers run per storefront: the clones take the counter's next ones.
+            cursor.execute(
+                'UPDATE "orders_ordernumbercounter" SET last_number = last_number + %s '
+                "WHERE storefront_id = %s RETURNING last_number",
+                [per_store_orders, storefront_id],
+            )
+            (last_number,) = cursor.fetchone()
+            first_number = last_number - per_store_orders
             status = "(ARRAY[{}])[1 + g % {}]".format(
                 ", ".join(f"'{s}'" for s in STATUSES), len(STATUSES)
             )
@@ -181,6 +189,7 @@ def grow(url: str, templates: dict[int, dict], customers: int, orders: int, batc
                 f"generate_series(1, {per_store_orders})",
                 {
                     "user_id": user_of,
+                    "number": f"({first_number} + g)",
                     "email": f"'c' || ({user_of} - {first_user}) || '.{tag}@bench.example'",
                     "status": status,
                     "imei": f"lpad(({storefront_id} * 100000000 + g)::text, 15, '35')",

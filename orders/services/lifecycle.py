@@ -205,7 +205,7 @@ def _order_close_refunded(
     order = order_transition(
         order=order, to=to, actor=actor, message=message, rejection_reason=reason[:300]
     )
-    _order_refund(order, f"Order {order.number}: {Status(to).label.lower()}")
+    _order_refund(order, f"Order #{order.number}: {Status(to).label.lower()}")
     return order
 
 

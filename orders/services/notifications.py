@@ -37,7 +37,7 @@ def order_confirmation_notify(*, order: Order) -> Notification:
     return _queue(
         order,
         kind="order_confirmation",
-        subject=f"Order {order.number} confirmed",
+        subject=f"Order #{order.number} confirmed",
         template="orders/email/confirmation.txt",
         context={"order": order, "url": _order_url(order)},
     )
@@ -58,7 +58,7 @@ def _completed_message(order: Order) -> dict:
     return _message(
         order,
         kind="order_completed",
-        subject=f"Order {order.number}: your result is ready",
+        subject=f"Order #{order.number}: your result is ready",
         template="orders/email/completed.txt",
         context={"order": order, "url": _order_url(order)},
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ from ..exceptions import (
     VerificationRequired,
 )
 from ..fields import imei_error, imei_normalise, order_fields_clean
-from ..models import OPEN_STATUSES, Order, OrderEvent, Status
+from ..models import OPEN_STATUSES, Order, OrderEvent, OrderNumberCounter, Status
 from ..selectors import orders_in_last_hour, terms_need_acceptance
 from .notifications import order_bulk_confirmation_notify, order_confirmation_notify
 from .quotes import Quote, quote_current, quote_price_to_charge, quote_read
@@ -175,6 +175,24 @@ def _dispatch_schedule(order: Order) -> None:
         log.warning("could not schedule order %s; the beat sweep will catch it", order.pk)
 
 
+def order_numbers_take(*, storefront_id: int, count: int = 1) -> int:
+    """Take the storefront's next ``count`` order numbers; returns the last of them (the first
+    is ``last - count + 1``). One statement: an upsert of the storefront's counter row that
+    returns the new value. Called inside the placement transaction, it keeps the row locked
+    until the commit, so concurrent placements get distinct numbers, and a placement that rolls
+    back gives its numbers back (no gaps)."""
+    table = connection.ops.quote_name(OrderNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (storefront_id, last_number) VALUES (%s, %s) "
+            f"ON CONFLICT (storefront_id) DO UPDATE "
+            f"SET last_number = {table}.last_number + excluded.last_number "
+            f"RETURNING last_number",
+            [storefront_id, count],
+        )
+        return cursor.fetchone()[0]
+
+
 def _order_write(
     user: User,
     service: Service,
@@ -192,6 +210,7 @@ def _order_write(
         wallet = Wallet.objects.select_for_update().filter(user=user).first()
         _check_rate(user)
     order = _order_new(user, service, quote, price, values, address, request, batch)
+    order.number = order_numbers_take(storefront_id=service.storefront_id)
     order.save(force_insert=True)
     wallet_debit(
         wallet=wallet,
@@ -200,7 +219,7 @@ def _order_write(
         kind=Kind.ORDER_DEBIT,
         reference=f"order:{order.pk}",
         idempotency_key=f"order:{order.pk}:debit",
-        memo=f"Order {order.number}: {service.name}",
+        memo=f"Order #{order.number}: {service.name}",
         key_is_new=True,  # named by the order inserted just now, in this transaction
     )
     OrderEvent.objects.create(
@@ -413,6 +432,9 @@ def _bulk_write(
                 orders.append(line.order)
         if not orders:
             return
+        last = order_numbers_take(storefront_id=service.storefront_id, count=len(orders))
+        for number, order in enumerate(orders, start=last - len(orders) + 1):
+            order.number = number
         Order.objects.bulk_create(orders)
         wallet_debit_many(
             owner=user,
@@ -422,7 +444,7 @@ def _bulk_write(
                     amount=price,
                     reference=f"order:{o.pk}",
                     idempotency_key=f"order:{o.pk}:debit",
-                    memo=f"Order {o.number}: {service.name}",
+                    memo=f"Order #{o.number}: {service.name}",
                 )
                 for o in orders
             ],

@@ -40,8 +40,44 @@ def order_for_customer(*, storefront, user, pk: int) -> Order | None:
     )
 
 
-def order_timeline(order: Order) -> QuerySet[OrderEvent]:
-    return order.events.order_by("created_at", "pk")
+def order_timeline(order: Order) -> list[OrderEvent]:
+    """The order's events, oldest first, each with ``text``: its message as the timeline shows
+    it beside the status badge, without saying the status again ("In process" + "In process."
+    reads "In process"; "Rejected (refunded)" + "Rejected: no code." reads "… No code.")."""
+    events = list(order.events.order_by("created_at", "pk"))
+    for event in events:
+        event.text = timeline_text(
+            event.get_to_status_display() if event.to_status else "", event.message
+        )
+    return events
+
+
+def timeline_text(label: str, message: str) -> str:
+    """``message`` without a leading repeat of the status ``label`` (or of its words before a
+    bracket: "Rejected" of "Rejected (refunded)"), capitalised, ending with a full stop."""
+    text = (message or "").strip()
+    if label and text:
+        lowered = text.lower()
+        for said in (label, label.split(" (", 1)[0]):
+            said = said.strip().lower()
+            if (
+                said
+                and lowered.startswith(said)
+                and lowered[len(said) : len(said) + 1]
+                in {
+                    "",
+                    ":",
+                    ".",
+                }
+            ):
+                text = text[len(said) + 1 :].strip()
+                break
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?…)”\"'":
+        text += "."
+    return text
 
 
 def services_ordered_by(user) -> list[tuple[int, str]]:

@@ -256,6 +256,12 @@ def order_cancel(*, order: Order, user: User) -> Order:
         raise CancellationWindowClosed(str(exc)) from exc
 
 
+def _sentence(text: str) -> str:
+    """A reason as a sentence in a message: it ends with a full stop."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else f"{text}."
+
+
 def order_reject(*, order: Order, reason: str, actor: User | None = None) -> Order:
     """No code or no result (DS-12, DS-15): reject and refund in full."""
     reason = (reason or "").strip() or "No code or result is available for this request."
@@ -263,7 +269,7 @@ def order_reject(*, order: Order, reason: str, actor: User | None = None) -> Ord
         order=order,
         to=Status.REJECTED,
         actor=actor,
-        message=f"Rejected: {reason} The full price is back in your balance.",
+        message=f"Rejected: {_sentence(reason)} The full price is back in your balance.",
         reason=reason,
     )
 
@@ -294,7 +300,7 @@ def order_close_without_refund(*, order: Order, reason: str, actor: User) -> Ord
         order=order,
         to=Status.CLOSED_NO_REFUND,
         actor=actor,
-        message=f"Rejected without refund: {reason}",
+        message=f"No refund: {_sentence(reason)}",
         rejection_reason=reason[:300],
         held_at=None,
     )

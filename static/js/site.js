@@ -5,3 +5,27 @@ document.addEventListener("click", (event) => {
   const field = event.target.closest("[data-select-all]");
   if (field && typeof field.select === "function") field.select();
 });
+
+/* A "Copy" button copies the text of the element its data-copy names (an unlock code) and says
+   so for a moment; where the clipboard API is refused it selects the text instead. */
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const text = source.innerText.trim();
+  const label = button.dataset.label || button.textContent;
+  button.dataset.label = label;
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = button.dataset.done || "Copied";
+  } catch (error) {
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    button.textContent = button.dataset.selected || "Selected: press Ctrl+C";
+  }
+  window.setTimeout(() => { button.textContent = label; }, 2500);
+});

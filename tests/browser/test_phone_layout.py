@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from billing.models import Payment
 from catalog.models import Service
+from disputes.demo import DEMO_CODE
 from orders.models import Order
 from refunds.services import refund_request_payment_create
 from storefronts.demo import DEMO_PASSWORD
@@ -100,6 +101,7 @@ def test_every_customer_page_fits_a_phone_and_has_its_own_title(
         page.get_by_role("button", name="Sign In").click()
         expect(page.locator(".balance-pill")).to_be_visible()
 
+        paths = dict(pages)
         titles = {}
         problems = []
         for name, path in pages:
@@ -138,5 +140,12 @@ def test_every_customer_page_fits_a_phone_and_has_its_own_title(
         page.keyboard.press("Tab")
         expect(page.locator(".skip-link")).to_be_focused()
         expect(page.locator(".skip-link")).to_be_in_viewport()
+
+        # A code is copied with one tap (a static script: the CSP allows no inline ones).
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.goto(storefront_url(live_server, host, paths["order-completed"]))
+        page.get_by_role("button", name="Copy the code").click()
+        expect(page.get_by_role("button", name="Copy the code")).to_have_text("Copied")
+        assert page.evaluate("navigator.clipboard.readText()") == DEMO_CODE
     finally:
         context.close()

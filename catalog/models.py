@@ -20,9 +20,17 @@ ZERO = Decimal("0.00")
 DHRU_FIELDS: dict[str, dict] = {
     "IMEI": {"label": "IMEI", "pattern": r"\d{15}", "help": "15 digits: dial *#06# to see it"},
     "SN": {"label": "Serial number", "pattern": r"[A-Za-z0-9]{5,20}", "help": ""},
-    "MODEL": {"label": "Model", "pattern": r".{1,60}", "help": "e.g. iPhone 13, Galaxy S22"},
+    "MODEL": {
+        "label": "Model",
+        "pattern": r".{1,60}",
+        "help": "as in Settings → About phone",  # with the brand's examples: model_help()
+    },
     "NETWORK": {"label": "Network", "pattern": r".{1,60}", "help": "the carrier it is locked to"},
-    "PROVIDER": {"label": "Provider", "pattern": r".{1,60}", "help": ""},
+    "PROVIDER": {
+        "label": "Network / carrier",
+        "pattern": r".{1,60}",
+        "help": "the network the phone is locked to, e.g. Vodafone",
+    },
     "MEP": {"label": "MEP", "pattern": r"MEP-\d{5}-\d{3}", "help": "e.g. MEP-22396-001"},
     "PIN": {"label": "PIN", "pattern": r"\d{4,12}", "help": ""},
     "KBH": {"label": "KBH", "pattern": r"[A-Fa-f0-9]{6,64}", "help": ""},
@@ -45,6 +53,43 @@ IMEI_CHANGING = re.compile(
     r"|(change|changing|repair|repairing|rewrite|rewriting|edit|editing)"
     r"\s+(the\s+|an\s+|its\s+)?imei"
 )
+
+
+# Hints that fit the brand: the model examples shown under "Model" for a service of that brand.
+MODEL_EXAMPLES = {
+    "apple": "iPhone 13, iPhone 15 Pro",
+    "samsung": "Galaxy S22, Galaxy A54",
+    "huawei": "P30 Pro, Mate 20",
+    "motorola": "Moto G84, Edge 40",
+    "lg": "Velvet, K52",
+    "sony": "Xperia 10 V, Xperia 1 IV",
+    "zte": "Blade A72, Axon 40",
+    "alcatel": "1S (2021), 3L",
+    "google": "Pixel 7, Pixel 8 Pro",
+    "xiaomi": "Redmi Note 12, 13T",
+}
+
+
+def model_help(brand: str) -> str:
+    """The "Model" field's hint for a service of ``brand``: that brand's examples, or where to
+    find the model name on any phone."""
+    examples = MODEL_EXAMPLES.get((brand or "").strip().lower())
+    where = DHRU_FIELDS["MODEL"]["help"]
+    return f"e.g. {examples}; {where}" if examples else f"The model name, {where}"
+
+
+def field_label(name: str) -> str:
+    """A readable label for an order field's key: the DHRU field's label, or the key in words
+    ("ANDROID_VERSION" → "Android version")."""
+    if name in DHRU_FIELDS:
+        return DHRU_FIELDS[name]["label"]
+    words = re.sub(r"[_\-]+", " ", name).strip()
+    if words.isupper() or words.islower():
+        words = words.lower()
+        words = re.sub(
+            r"\b(imei|sn|id|pin|sim|frp|mep|prd|kbh|usb)\b", lambda m: m[1].upper(), words
+        )
+    return words[:1].upper() + words[1:] if words else name
 
 
 def validate_dhru_fields(value) -> None:
@@ -76,6 +121,10 @@ class Service(models.Model):
     country = models.CharField(max_length=60, blank=True, help_text="e.g. USA, UK")
     description = models.TextField(blank=True)
     instructions = models.TextField(blank=True, help_text="Shown with the result")
+    workshop_address = models.TextField(
+        blank=True,
+        help_text="Cable unlocks: where the customer sends the phone (shown on the order page)",
+    )
     required_fields = models.JSONField(
         default=list,
         blank=True,

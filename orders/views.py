@@ -27,6 +27,7 @@ from .exceptions import (
     OrderError,
     OrderFieldsInvalid,
 )
+from .fields import order_field_rows
 from .forms import OrderFilterForm, OrderForm
 from .models import Order
 
@@ -187,6 +188,7 @@ def _order_context(request, order: Order) -> dict:
     return {
         "order": order,
         "events": selectors.order_timeline(order),
+        "field_rows": order_field_rows(order),
         "overdue": selectors.order_is_overdue(order),
         "can_cancel": selectors.order_can_cancel(order=order),
         "rate": _rate(request),

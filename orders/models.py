@@ -89,6 +89,12 @@ class Order(models.Model):
     result_code = models.TextField(blank=True, help_text="The unlock code or message")
     result = models.JSONField(default=dict, blank=True, help_text="Structured result (checks)")
     rejection_reason = models.CharField(max_length=300, blank=True)
+    certificate_token = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Phone checks: the unguessable part of the certificate's verification URL",
+    )
 
     # Time.
     placed_at = models.DateTimeField(db_index=True)
@@ -119,6 +125,11 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "form_token"], name="order_one_per_form_token"),
             models.UniqueConstraint(fields=["storefront", "number"], name="order_number_unique"),
+            models.UniqueConstraint(
+                fields=["certificate_token"],
+                condition=~Q(certificate_token=""),
+                name="order_certificate_token_unique",
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="order_price_positive"),
         ]
         indexes = [

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import TermsAcceptance
 
@@ -156,3 +158,87 @@ def _accepted_key(user, version_id: int) -> str:
     # The account's creation time too: ids that a rebuilt database hands out again never
     # match a key a kept cache still holds.
     return f"terms-accepted:{user.pk}:{int(user.date_joined.timestamp())}:{version_id}"
+
+
+# --- phone-check certificates (DS-3) ------------------------------------------------------------
+
+# Words in a check's status or reason that mean the phone is not free to use: a warning badge.
+CHECK_WARNING_WORDS = ("blacklist", "lost", "stolen", "blocked", "barred", "locked", "fraud")
+CHECK_STATUS_LABELS = {
+    "clean": "Clean: not blacklisted",
+    "blacklisted": "Blacklisted",
+    "unknown": "Unknown",
+}
+MASKED_DIGITS = 11  # a verification page shows an IMEI's last 4 digits only
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A phone check's result as its certificate reads: status, whether it warns, the source,
+    when the source was checked (in the storefront's time zone) and the GSMA caveat (DS-3)."""
+
+    status: str
+    status_label: str
+    warning: bool
+    reason: str
+    carrier: str
+    source: str
+    checked_at: dt.datetime | None
+    checked_text: str
+    time_zone: str
+
+
+def check_result(order: Order) -> CheckResult | None:
+    """The completed phone check's result (None for other orders), its time read from what the
+    source sent (ISO 8601; naive means UTC) and shown in the storefront's time zone, or as sent
+    when it is not a time we can read."""
+    if order.kind != "phone_check" or not order.result:
+        return None
+    result = order.result
+    status = str(result.get("blacklist_status") or "unknown").strip().lower()
+    reason = str(result.get("reason") or "").strip()
+    words = f"{status} {reason}".lower()
+    warning = status != "clean" and any(w in words for w in CHECK_WARNING_WORDS)
+    tz = order.storefront.calendar.tz
+    raw = str(result.get("checked_at") or "").strip()
+    checked = None
+    if raw:
+        try:
+            checked = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            checked = None
+    if checked is not None:
+        if checked.tzinfo is None:
+            checked = checked.replace(tzinfo=dt.UTC)
+        checked = checked.astimezone(tz)
+    zone = order.storefront.timezone
+    return CheckResult(
+        status=status,
+        status_label=CHECK_STATUS_LABELS.get(status, status.capitalize()),
+        warning=warning,
+        reason=reason,
+        carrier=str(result.get("carrier") or "").strip(),
+        source=str(result.get("source") or "GSMA").strip(),
+        checked_at=checked,
+        checked_text=dateformat.format(checked, "j F Y, H:i") if checked else raw,
+        time_zone=f"GMT{zone}" if zone[:1] in "+-" else zone,
+    )
+
+
+def imei_masked(imei: str) -> str:
+    """An IMEI with all but its last 4 digits hidden, for a page anybody with the link sees."""
+    return "•" * MASKED_DIGITS + imei[MASKED_DIGITS:] if len(imei) == 15 else ""
+
+
+def certificate_for_verification(*, storefront, token: str) -> Order | None:
+    """The phone check whose certificate carries ``token``, in this storefront only."""
+    if not CERTIFICATE_TOKEN_RE.fullmatch(token or ""):
+        return None
+    return (
+        Order.objects.select_related("service", "storefront")
+        .filter(storefront=storefront, kind="phone_check", certificate_token=token)
+        .first()
+    )
+
+
+CERTIFICATE_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")

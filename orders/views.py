@@ -189,6 +189,7 @@ def _order_context(request, order: Order) -> dict:
         "order": order,
         "events": selectors.order_timeline(order),
         "field_rows": order_field_rows(order),
+        "check": selectors.check_result(order),
         "overdue": selectors.order_is_overdue(order),
         "can_cancel": selectors.order_can_cancel(order=order),
         "rate": _rate(request),
@@ -231,3 +232,47 @@ def order_cancel(request, pk: int):
         return response
     messages.success(request, "Order cancelled. The full price is back in your balance.")
     return redirect("order_detail", pk=order.pk)
+
+
+def _qr_data_uri(url: str) -> str:
+    """A QR code of ``url`` as an SVG data URI (the CSP allows data: images, no inline SVG
+    styles needed)."""
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+@login_required
+def order_certificate(request, pk: int):
+    """A completed phone check as a printable certificate (DS-3), with a QR code that opens its
+    verification page on this storefront."""
+    order = _own_order(request, pk)
+    if order.kind != Service.Kind.PHONE_CHECK or order.status != Order.Status.COMPLETED:
+        raise Http404("Only a completed phone check has a certificate.")
+    order = services.order_certificate_token_ensure(order=order)
+    verify_url = request.build_absolute_uri(
+        reverse("certificate_verify", args=[order.certificate_token])
+    )
+    context = {
+        "order": order,
+        "check": selectors.check_result(order),
+        "verify_url": verify_url,
+        "qr": _qr_data_uri(verify_url),
+    }
+    return render(request, "orders/certificate.html", context)
+
+
+def certificate_verify(request, token: str):
+    """Anyone with the certificate's link or QR code: the check's outcome, issued by this
+    storefront, without the customer's data (no e-mail, reference or address; the IMEI masked
+    but for its last 4 digits). Another storefront's certificate, or a wrong token, is a 404."""
+    order = selectors.certificate_for_verification(storefront=request.storefront, token=token)
+    if order is None:
+        raise Http404("No such certificate.")
+    context = {
+        "order": order,
+        "check": selectors.check_result(order),
+        "valid": order.status == Order.Status.COMPLETED,
+        "imei_masked": selectors.imei_masked(order.imei),
+    }
+    return render(request, "orders/certificate_verify.html", context)

@@ -9,6 +9,7 @@ from the order, so it is paid at most once whoever asks (IS-2, DS-12, DS-15).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.db import transaction
 from django.db.models import Avg, DurationField, ExpressionWrapper, F
@@ -386,10 +387,37 @@ def order_complete(
         result_code=(code or "").strip(),
         result=result or {},
         completed_at=timezone.now(),
+        **_certificate(order),
     )
     if average_update:
         service_delivery_average_update(service_id=order.service_id)
     order_completed_notify(order=order)
+    return order
+
+
+def certificate_token_new() -> str:
+    """The unguessable part of a phone check's verification URL (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _certificate(order: Order) -> dict:
+    """A completed phone check gets its certificate's verification token."""
+    if order.kind != Service.Kind.PHONE_CHECK or order.certificate_token:
+        return {}
+    return {"certificate_token": certificate_token_new()}
+
+
+def order_certificate_token_ensure(*, order: Order) -> Order:
+    """The check's verification token, given now to a check completed before certificates
+    existed (a conditional update: two first views at once keep the one token written)."""
+    if order.certificate_token:
+        return order
+    Order.objects.filter(pk=order.pk, certificate_token="").update(
+        certificate_token=certificate_token_new()
+    )
+    order.certificate_token = Order.objects.values_list("certificate_token", flat=True).get(
+        pk=order.pk
+    )
     return order
 
 
@@ -419,6 +447,7 @@ def orders_complete(*, results: dict[int, tuple[str, dict]], orders: list[Order]
                         "result_code": results[o.pk][0].strip(),
                         "result": results[o.pk][1] or {},
                         "completed_at": now,
+                        **_certificate(o),
                     }
                     for o in ready
                     if o.status == status

@@ -29,3 +29,8 @@ document.addEventListener("click", async (event) => {
   }
   window.setTimeout(() => { button.textContent = label; }, 2500);
 });
+
+/* A "Print" button (a certificate, a receipt). */
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

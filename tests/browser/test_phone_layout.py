@@ -15,6 +15,7 @@ from billing.models import Payment
 from catalog.models import Service
 from disputes.demo import DEMO_CODE
 from orders.models import Order
+from orders.services import order_certificate_token_ensure, order_complete, order_transition
 from refunds.services import refund_request_payment_create
 from storefronts.demo import DEMO_PASSWORD
 from storefronts.models import Storefront
@@ -25,6 +26,13 @@ from tests.orders.conftest import place
 from tests.orders.test_pages import imei
 
 PHONE = {"width": 390, "height": 844}
+BLACKLISTED = {
+    "blacklist_status": "blacklisted",
+    "reason": "Lost/stolen",
+    "carrier": "Vodafone",
+    "source": "GSMA",
+    "checked_at": "2026-12-01T08:30:00+00:00",
+}
 LONG_REFERENCE = "REF" + "7" * 97  # 100 characters, no place to break
 
 
@@ -44,6 +52,16 @@ def _customer_pages(slug: str) -> list[tuple[str, str]]:
         imei=imei(77),
         customer_reference=LONG_REFERENCE,
     )
+    check = place(
+        customer,
+        Service.objects.filter(storefront=storefront, kind=Service.Kind.PHONE_CHECK).first(),
+        form_token="check",
+        imei=imei(78),
+    )
+    if check.status == Order.Status.PENDING:
+        check = order_transition(order=check, to=Order.Status.QUEUED)
+    check = order_complete(order=check, result=BLACKLISTED)
+    token = order_certificate_token_ensure(order=check).certificate_token
     payment = Payment.objects.filter(user=customer, status=Payment.Status.SUCCEEDED).first()
     refund = refund_request_payment_create(
         user=customer,
@@ -61,6 +79,9 @@ def _customer_pages(slug: str) -> list[tuple[str, str]]:
         ("bulk-form", f"/orders/new/{service.pk}/bulk/"),
         ("order", f"/orders/{long_one.pk}/"),
         ("order-completed", f"/orders/{disputed.pk}/"),
+        ("check", f"/orders/{check.pk}/"),
+        ("certificate", f"/orders/{check.pk}/certificate/"),
+        ("certificate-verify", f"/checks/{token}/"),
         ("orders", "/orders/"),
         ("statement", "/billing/"),
         ("payments", "/billing/payments/"),

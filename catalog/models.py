@@ -92,6 +92,36 @@ def field_label(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
+# A range of models in a service's name: "iPhone 12–15", "Galaxy S21-S24", "Pixel 6 to 8".
+MODEL_RANGE = re.compile(
+    r"\b(?P<family>[A-Za-z][A-Za-z]+)\s?(?P<letter>[A-Za-z]?)(?P<low>\d{1,3})"
+    r"\s?(?:–|—|-|to)\s?(?P=letter)?(?P<high>\d{1,3})\b"
+)
+MODEL_RANGE_MAX = 40  # a wider "range" is not a list of models (e.g. "Galaxy 5-100")
+
+
+def models_in_name(name: str) -> list[str]:
+    """The models a service's name lists as a range, one by one: "iPhone 12–15 AT&T" →
+    iPhone 12, iPhone 13, iPhone 14, iPhone 15. A name without a range lists none (the service
+    covers the brand's models)."""
+    found: list[str] = []
+    for match in MODEL_RANGE.finditer(name or ""):
+        low, high = int(match["low"]), int(match["high"])
+        if not 0 < high - low <= MODEL_RANGE_MAX:
+            continue
+        for number in range(low, high + 1):
+            model = f"{match['family']} {match['letter']}{number}"
+            if model not in found:
+                found.append(model)
+    return found
+
+
+def models_text(models: list[str]) -> str:
+    """The stored form of a service's models: "|iPhone 12|iPhone 13|", so that one model is
+    found by a case-insensitive "contains" on any database."""
+    return f"|{'|'.join(models)}|" if models else ""
+
+
 def validate_dhru_fields(value) -> None:
     if not isinstance(value, list) or any(name not in DHRU_FIELDS for name in value):
         raise ValidationError(f"Use a list of: {', '.join(DHRU_FIELDS)}.")
@@ -121,6 +151,12 @@ class Service(models.Model):
     country = models.CharField(max_length=60, blank=True, help_text="e.g. USA, UK")
     description = models.TextField(blank=True)
     instructions = models.TextField(blank=True, help_text="Shown with the result")
+    models_covered = models.CharField(
+        max_length=1000,
+        blank=True,
+        editable=False,
+        help_text="The models its name lists as a range, as |iPhone 12|iPhone 13|; empty = all",
+    )
     workshop_address = models.TextField(
         blank=True,
         help_text="Cable unlocks: where the customer sends the phone (shown on the order page)",
@@ -178,6 +214,18 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived from the name, so search and the model menu follow a renamed service.
+        self.models_covered = models_text(models_in_name(self.name))[:1000]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "models_covered"}
+        super().save(*args, **kwargs)
+
+    @property
+    def model_list(self) -> list[str]:
+        return [m for m in self.models_covered.split("|") if m]
 
     def clean(self) -> None:
         # DS-24: refuse services that would change an IMEI, by name or description.

@@ -34,3 +34,19 @@ document.addEventListener("click", async (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+/* Filter menus that narrow each other (brand → model → network → country): a choice submits
+   the form, so the next menu lists what exists for it. The button stays for keyboards. */
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-submit-on-change]");
+  if (!form || event.target.tagName !== "SELECT") return;
+  const chain = (form.dataset.chain || "").split(" ");
+  const at = chain.indexOf(event.target.name);
+  if (at >= 0) {  // a new brand makes the model, network and country chosen before moot
+    for (const name of chain.slice(at + 1)) {
+      const later = form.elements.namedItem(name);
+      if (later) later.value = "";
+    }
+  }
+  form.requestSubmit();
+});

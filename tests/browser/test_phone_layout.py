@@ -73,7 +73,8 @@ def _customer_pages(slug: str) -> list[tuple[str, str]]:
     return [
         ("home", "/"),
         ("catalog", "/services/"),
-        ("catalog-search", "/services/?q=iphone"),
+        ("catalog-search", "/services/?q=iphone+13"),
+        ("catalog-choices", "/services/?brand=Apple&model=iPhone+13&network=Vodafone"),
         ("service", f"/services/{service.pk}/"),
         ("order-form", f"/orders/new/{service.pk}/"),
         ("bulk-form", f"/orders/new/{service.pk}/bulk/"),

@@ -30,13 +30,18 @@ def services_active(*, storefront) -> QuerySet[Service]:
     return Service.objects.filter(storefront=storefront, is_active=True)
 
 
-def service_for_storefront(*, storefront, pk: int) -> Service | None:
+def service_for_storefront(*, storefront, pk: int, annotate: dict | None = None) -> Service | None:
     """An active service of this storefront, or None (another storefront's id is a 404), with
-    its custom fields (one query more only when it has some: most services have none)."""
+    its custom fields (one query more only when it has some: most services have none).
+    ``annotate`` adds a caller's expressions to the same query (a higher app's facts about the
+    service, e.g. the order form's open order for an IMEI)."""
     service = (
         services_active(storefront=storefront)
         .filter(pk=pk)
-        .annotate(has_custom_fields=Exists(ServiceField.objects.filter(service=OuterRef("pk"))))
+        .annotate(
+            has_custom_fields=Exists(ServiceField.objects.filter(service=OuterRef("pk"))),
+            **(annotate or {}),
+        )
         .first()
     )
     if service is not None:

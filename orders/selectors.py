@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import dateformat, timezone
 
 from accounts.models import TermsAcceptance
@@ -117,6 +117,55 @@ def orders_in_last_hour(*, user) -> int:
     """The customer's orders of the last hour, for the storefront's hourly limit."""
     since = timezone.now() - dt.timedelta(hours=1)
     return Order.objects.filter(user=user, placed_at__gte=since).count()
+
+
+def open_order_for_imei(*, user, service_id: int, imei: str) -> Order | None:
+    """The customer's open order for this service and IMEI, if any (the order form warns)."""
+    if not imei:
+        return None
+    return (
+        Order.objects.filter(
+            storefront_id=user.storefront_id,
+            user=user,
+            service_id=service_id,
+            imei=imei,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("-placed_at", "-pk")
+        .first()
+    )
+
+
+def open_order_subquery(*, user, imei: str) -> Subquery:
+    """For a service query's annotation: the id of the customer's open order for that service
+    and ``imei`` (the order form learns it with the service, at no extra query)."""
+    return Subquery(
+        Order.objects.filter(
+            storefront_id=user.storefront_id,
+            user_id=user.pk,
+            service_id=OuterRef("pk"),
+            imei=imei,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+
+
+def orders_last_hour_and_open_for_imei(
+    *, user, service_id: int, imei: str, count_hour: bool
+) -> tuple[int, int | None]:
+    """The customer's orders of the last hour (the hourly limit) and the id of an open order for
+    this service and IMEI, in one query: placement checks both without a statement each."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = Q(placed_at__gte=since)
+    same = Q(service_id=service_id, imei=imei, status__in=OPEN_STATUSES)
+    found = (
+        Order.objects.filter(user=user)
+        .filter((recent | same) if count_hour else same)
+        .aggregate(hour=Count("pk", filter=recent), open_id=Max("pk", filter=same))
+    )
+    return (found["hour"] if count_hour else 0), found["open_id"]
 
 
 def terms_need_acceptance(*, user) -> bool:

@@ -27,6 +27,7 @@ from catalog.models import Service
 from storefronts.selectors import terms_current
 
 from ..exceptions import (
+    DuplicateOpenOrder,
     OrderError,
     OrderFieldsInvalid,
     OrderLimitReached,
@@ -35,7 +36,11 @@ from ..exceptions import (
 )
 from ..fields import imei_error, imei_normalise, order_fields_clean
 from ..models import OPEN_STATUSES, Order, OrderEvent, OrderNumberCounter, Status
-from ..selectors import orders_in_last_hour, terms_need_acceptance
+from ..selectors import (
+    orders_in_last_hour,
+    orders_last_hour_and_open_for_imei,
+    terms_need_acceptance,
+)
 from .notifications import order_bulk_confirmation_notify, order_confirmation_notify
 from .quotes import Quote, quote_current, quote_price_to_charge, quote_read
 
@@ -59,6 +64,13 @@ class PlaceRequest:
     accept_terms: bool = False
     ip_address: str | None = None
     user_agent: str = ""
+    # The order form: refuse (DuplicateOpenOrder, nothing charged) when the IMEI already has an
+    # open order for this service, until the customer confirms ordering again.
+    duplicate_check: bool = False
+    # The open order for this IMEI when the caller already looked it up (the order form does,
+    # with the service): ``open_order_known`` says ``open_order_id`` is that answer.
+    open_order_known: bool = False
+    open_order_id: int | None = None
 
 
 def _order_due_at(service: Service, placed_at: dt.datetime) -> dt.datetime | None:
@@ -205,10 +217,24 @@ def _order_write(
 ) -> Order:
     """The order, its debit and its first event. Callers run it inside ``transaction.atomic``."""
     wallet = None
-    if service.storefront.orders_per_hour_limit:
+    limit = service.storefront.orders_per_hour_limit
+    if limit:
         # Lock the account's wallet first, so concurrent orders count each other exactly.
         wallet = Wallet.objects.select_for_update().filter(user=user).first()
-        _check_rate(user)
+    imei = values.get("IMEI", "")
+    if request.duplicate_check and imei and not (request.open_order_known and not limit):
+        # The hourly count and the open-order check share one query.
+        hour, open_id = orders_last_hour_and_open_for_imei(
+            user=user, service_id=service.pk, imei=imei, count_hour=bool(limit)
+        )
+        if limit and hour + 1 > limit:
+            raise OrderLimitReached(_limit_message(limit))
+    else:
+        open_id = request.open_order_id if request.duplicate_check and imei else None
+        if limit:
+            _check_rate(user)
+    if open_id is not None:
+        raise DuplicateOpenOrder(Order.objects.get(pk=open_id))
     order = _order_new(user, service, quote, price, values, address, request, batch)
     order.number = order_numbers_take(storefront_id=service.storefront_id)
     order.save(force_insert=True)

@@ -76,3 +76,34 @@ def test_concurrent_placements_get_distinct_numbers(retail, retail_customer, unl
     placed = [r for r in results if isinstance(r, Order)]
     assert len(placed) == 12, results
     assert sorted(o.number for o in placed) == list(range(1, 13))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_numbers_existing_orders_by_placing_time_per_storefront(
+    retail, reseller, funded_retail, funded_reseller, unlock_retail, unlock_reseller
+):
+    import datetime as dt
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    made = []
+    for i in range(3):
+        made.append(place(funded_retail, unlock_retail, form_token=f"r{i}", imei=imei(i)))
+        made.append(place(funded_reseller, unlock_reseller, form_token=f"d{i}", imei=imei(i)))
+    # The second retail order was placed first: placing time decides, not the id.
+    start = timezone.now() - dt.timedelta(days=1)
+    Order.objects.filter(pk=made[2].pk).update(placed_at=start)
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("orders")
+    executor.migrate([("orders", "0009_list_indexes")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(latest)
+
+    numbers = dict(Order.objects.values_list("pk", "number"))
+    assert [numbers[o.pk] for o in made[0::2]] == [2, 1, 3]  # retail
+    assert [numbers[o.pk] for o in made[1::2]] == [1, 2, 3]  # reseller
+    # The counters carry on from there.
+    assert place(funded_retail, unlock_retail, form_token="next", imei=imei(9)).number == 4

@@ -86,6 +86,7 @@ def _customer_pages(slug: str) -> list[tuple[str, str]]:
         ("orders", "/orders/"),
         ("statement", "/billing/"),
         ("payments", "/billing/payments/"),
+        ("payment-receipt", f"/billing/payments/{payment.pk}/receipt/"),
         ("top-up", "/billing/top-up/"),
         ("refunds", "/refunds/"),
         ("refund", f"/refunds/{refund.pk}/"),

@@ -99,6 +99,30 @@ def _customer_pages(slug: str) -> list[tuple[str, str]]:
     ]
 
 
+def _look(page, name: str, shot, problems: list[str]) -> str:
+    """Screenshot the page and note what is wrong with it: a title of its own, one h1, nothing
+    wider than the screen. Returns the title."""
+    shot(page, f"phone-{name}")
+    title = page.title()
+    own = title.rsplit(" · ", 1)[0].strip() if " · " in title else ""
+    if not own:
+        problems.append(f"{name}: title {title!r} says nothing of its own")
+    h1s = page.locator("h1").count()
+    if h1s != 1:
+        problems.append(f"{name}: {h1s} h1 elements")
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    if widths[0] > widths[1]:
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+                .slice(0, 3).map(e => e.tagName + '.' + e.className)"""
+        )
+        problems.append(f"{name}: scrolls sideways {widths}: {wide}")
+    return title
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("evidence_storage")
@@ -118,6 +142,10 @@ def test_every_customer_page_fits_a_phone_and_has_its_own_title(
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
+        problems = []
+        for name, path in (("sign-in", "/accounts/login/"), ("sign-up", "/accounts/signup/")):
+            page.goto(storefront_url(live_server, host, path))
+            _look(page, f"{slug}-{name}", shot, problems)
         page.goto(storefront_url(live_server, host, "/accounts/login/"))
         page.get_by_label("Email").fill("customer@example.com")
         page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -126,29 +154,17 @@ def test_every_customer_page_fits_a_phone_and_has_its_own_title(
 
         paths = dict(pages)
         titles = {}
-        problems = []
         for name, path in pages:
             response = page.goto(storefront_url(live_server, host, path))
             assert response.status == 200, (name, path, response.status)
-            shot(page, f"phone-{slug}-{name}")
-            title = page.title()
-            own = title.rsplit(" · ", 1)[0].strip() if " · " in title else title.strip()
-            if not own or own == title and " · " in title:
-                problems.append(f"{name}: title {title!r} says nothing of its own")
-            titles[name] = title
-            h1s = page.locator("h1").count()
-            if h1s != 1:
-                problems.append(f"{name}: {h1s} h1 elements")
-            widths = page.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-            )
-            if widths[0] > widths[1]:
-                wide = page.evaluate(
-                    """() => [...document.querySelectorAll('body *')]
-                        .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
-                        .slice(0, 3).map(e => e.tagName + '.' + e.className)"""
-                )
-                problems.append(f"{name}: scrolls sideways {widths}: {wide}")
+            titles[name] = _look(page, f"{slug}-{name}", shot, problems)
+        # The order form's next page: a review before charging where orders cannot be
+        # cancelled (retail), the order itself where they can (reseller).
+        page.goto(storefront_url(live_server, host, paths["order-form"]))
+        page.get_by_label("IMEI").fill(imei(79))
+        page.locator("#order-form button[type=submit]").first.click()
+        page.wait_for_load_state()
+        titles["after-order-form"] = _look(page, f"{slug}-after-order-form", shot, problems)
         assert not problems, problems
         # Each page says which page it is: no two of these share a title.
         assert len(set(titles.values())) == len(titles), titles

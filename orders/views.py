@@ -269,6 +269,7 @@ def _own_order(request, pk: int) -> Order:
     order = selectors.order_for_customer(storefront=request.storefront, user=request.user, pk=pk)
     if order is None:
         raise Http404("No such order.")
+    order.storefront = request.storefront  # loaded by the middleware
     return order
 
 

@@ -398,7 +398,7 @@ def order_json(order: Order) -> dict:
     dhru_status = order_status_item(order)
     return {
         "id": order.pk,
-        "number": order.number,
+        "number": str(order.number),
         "service_id": order.service_id,
         "service_name": order.service_name,
         "status": order.status,

@@ -223,7 +223,7 @@ def webhook_payload(*, event: OrderEvent, order: Order) -> dict:
     status_code = STATUS_CODES.get(status, 0)
     data = {
         "id": order.pk,
-        "number": order.number,
+        "number": str(order.number),
         "reference": order.customer_reference,
         "service": {"id": order.service_id, "name": order.service_name},
         "imei": order.imei,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import receipts, views
 
 urlpatterns = [
     path("billing/", views.balance, name="billing_balance"),
@@ -13,6 +13,11 @@ urlpatterns = [
         name="billing_topup_cancelled",
     ),
     path("billing/payments/", views.payments, name="billing_payments"),
+    path(
+        "billing/payments/<str:payment_id>/receipt/",
+        receipts.payment_receipt,
+        name="billing_payment_receipt",
+    ),
     path("billing/display-currency/", views.display_currency, name="billing_display_currency"),
     path("billing/stripe/webhook/", views.stripe_webhook, name="billing_stripe_webhook"),
 ]

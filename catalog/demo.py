@@ -184,6 +184,12 @@ CUSTOM_FIELDS = {
     ],
 }
 
+# Where each demo's cable unlocks are sent (fictional addresses).
+WORKSHOPS = {
+    False: "IMEI Server workshop\n1200 Harbor Street, Unit 4\nOakland, CA 94607\nUSA",
+    True: "DoctorSIM Pro · taller\nCalle de la Industria 27, nave 3\n28923 Alcorcón (Madrid)\nSpain",
+}
+
 RESELLER_RATE = Decimal("0.78")  # wholesale EUR credits per retail USD
 RESELLER_GROUP = ("Resellers", Decimal("10"))
 RESELLER_TIER = ("iphone-att-usa-clean", Decimal("23.00"))
@@ -225,6 +231,7 @@ def demo_catalog_seed(storefront) -> list[Service]:
             guaranteed_hours=_guarantee_hours(kind, days[1]) if reseller else None,
             description=description,
             instructions=_instructions(kind),
+            workshop_address=WORKSHOPS[reseller] if kind == CABLE else "",
             position=position,
             is_active=row is not RETIRED,
         )

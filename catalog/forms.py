@@ -20,14 +20,26 @@ class CatalogFilterForm(forms.Form):
     )
     kind = forms.ChoiceField(label="Type", required=False)
     brand = forms.ChoiceField(label="Brand", required=False)
+    model = forms.ChoiceField(label="Model", required=False)
     network = forms.ChoiceField(label="Network", required=False)
+    country = forms.ChoiceField(label="Country", required=False)
 
-    def __init__(self, *args, brands: list[str], networks: list[str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        brands: list[str],
+        networks: list[str],
+        models: list[str] = (),
+        countries: list[str] = (),
+        **kwargs,
+    ):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "All types"), *Service.Kind.choices]
         self.fields["brand"].choices = [("", "All brands")] + [(b, b) for b in brands]
+        self.fields["model"].choices = [("", "All models")] + [(m, m) for m in models]
         self.fields["network"].choices = [("", "All networks")] + [(n, n) for n in networks]
+        self.fields["country"].choices = [("", "All countries")] + [(c, c) for c in countries]
 
     def filters(self) -> dict[str, str]:
         """The filters that were understood; one bad value does not drop the others."""

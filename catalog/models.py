@@ -22,9 +22,17 @@ ZERO = Decimal("0.00")
 DHRU_FIELDS: dict[str, dict] = {
     "IMEI": {"label": "IMEI", "pattern": r"\d{15}", "help": "15 digits: dial *#06# to see it"},
     "SN": {"label": "Serial number", "pattern": r"[A-Za-z0-9]{5,20}", "help": ""},
-    "MODEL": {"label": "Model", "pattern": r".{1,60}", "help": "e.g. iPhone 13, Galaxy S22"},
+    "MODEL": {
+        "label": "Model",
+        "pattern": r".{1,60}",
+        "help": "as in Settings → About phone",  # with the brand's examples: model_help()
+    },
     "NETWORK": {"label": "Network", "pattern": r".{1,60}", "help": "the carrier it is locked to"},
-    "PROVIDER": {"label": "Provider", "pattern": r".{1,60}", "help": ""},
+    "PROVIDER": {
+        "label": "Network / carrier",
+        "pattern": r".{1,60}",
+        "help": "the network the phone is locked to, e.g. Vodafone",
+    },
     "MEP": {"label": "MEP", "pattern": r"MEP-\d{5}-\d{3}", "help": "e.g. MEP-22396-001"},
     "PIN": {"label": "PIN", "pattern": r"\d{4,12}", "help": ""},
     "KBH": {"label": "KBH", "pattern": r"[A-Fa-f0-9]{6,64}", "help": ""},
@@ -47,6 +55,73 @@ IMEI_CHANGING = re.compile(
     r"|(change|changing|repair|repairing|rewrite|rewriting|edit|editing)"
     r"\s+(the\s+|an\s+|its\s+)?imei"
 )
+
+
+# Hints that fit the brand: the model examples shown under "Model" for a service of that brand.
+MODEL_EXAMPLES = {
+    "apple": "iPhone 13, iPhone 15 Pro",
+    "samsung": "Galaxy S22, Galaxy A54",
+    "huawei": "P30 Pro, Mate 20",
+    "motorola": "Moto G84, Edge 40",
+    "lg": "Velvet, K52",
+    "sony": "Xperia 10 V, Xperia 1 IV",
+    "zte": "Blade A72, Axon 40",
+    "alcatel": "1S (2021), 3L",
+    "google": "Pixel 7, Pixel 8 Pro",
+    "xiaomi": "Redmi Note 12, 13T",
+}
+
+
+def model_help(brand: str) -> str:
+    """The "Model" field's hint for a service of ``brand``: that brand's examples, or where to
+    find the model name on any phone."""
+    examples = MODEL_EXAMPLES.get((brand or "").strip().lower())
+    where = DHRU_FIELDS["MODEL"]["help"]
+    return f"e.g. {examples}; {where}" if examples else f"The model name, {where}"
+
+
+def field_label(name: str) -> str:
+    """A readable label for an order field's key: the DHRU field's label, or the key in words
+    ("ANDROID_VERSION" → "Android version")."""
+    if name in DHRU_FIELDS:
+        return DHRU_FIELDS[name]["label"]
+    words = re.sub(r"[_\-]+", " ", name).strip()
+    if words.isupper() or words.islower():
+        words = words.lower()
+        words = re.sub(
+            r"\b(imei|sn|id|pin|sim|frp|mep|prd|kbh|usb)\b", lambda m: m[1].upper(), words
+        )
+    return words[:1].upper() + words[1:] if words else name
+
+
+# A range of models in a service's name: "iPhone 12–15", "Galaxy S21-S24", "Pixel 6 to 8".
+MODEL_RANGE = re.compile(
+    r"\b(?P<family>[A-Za-z][A-Za-z]+)\s?(?P<letter>[A-Za-z]?)(?P<low>\d{1,3})"
+    r"\s?(?:–|—|-|to)\s?(?P=letter)?(?P<high>\d{1,3})\b"
+)
+MODEL_RANGE_MAX = 40  # a wider "range" is not a list of models (e.g. "Galaxy 5-100")
+
+
+def models_in_name(name: str) -> list[str]:
+    """The models a service's name lists as a range, one by one: "iPhone 12–15 AT&T" →
+    iPhone 12, iPhone 13, iPhone 14, iPhone 15. A name without a range lists none (the service
+    covers the brand's models)."""
+    found: list[str] = []
+    for match in MODEL_RANGE.finditer(name or ""):
+        low, high = int(match["low"]), int(match["high"])
+        if not 0 < high - low <= MODEL_RANGE_MAX:
+            continue
+        for number in range(low, high + 1):
+            model = f"{match['family']} {match['letter']}{number}"
+            if model not in found:
+                found.append(model)
+    return found
+
+
+def models_text(models: list[str]) -> str:
+    """The stored form of a service's models: "|iPhone 12|iPhone 13|", so that one model is
+    found by a case-insensitive "contains" on any database."""
+    return f"|{'|'.join(models)}|" if models else ""
 
 
 def validate_dhru_fields(value) -> None:
@@ -78,6 +153,16 @@ class Service(models.Model):
     country = models.CharField(max_length=60, blank=True, help_text="e.g. USA, UK")
     description = models.TextField(blank=True)
     instructions = models.TextField(blank=True, help_text="Shown with the result")
+    models_covered = models.CharField(
+        max_length=1000,
+        blank=True,
+        editable=False,
+        help_text="The models its name lists as a range, as |iPhone 12|iPhone 13|; empty = all",
+    )
+    workshop_address = models.TextField(
+        blank=True,
+        help_text="Cable unlocks: where the customer sends the phone (shown on the order page)",
+    )
     required_fields = models.JSONField(
         default=list,
         blank=True,
@@ -131,6 +216,18 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Derived from the name, so search and the model menu follow a renamed service.
+        self.models_covered = models_text(models_in_name(self.name))[:1000]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "models_covered"}
+        super().save(*args, **kwargs)
+
+    @property
+    def model_list(self) -> list[str]:
+        return [m for m in self.models_covered.split("|") if m]
 
     def clean(self) -> None:
         # DS-24: refuse services that would change an IMEI, by name or description.

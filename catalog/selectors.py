@@ -30,13 +30,18 @@ def services_active(*, storefront) -> QuerySet[Service]:
     return Service.objects.filter(storefront=storefront, is_active=True)
 
 
-def service_for_storefront(*, storefront, pk: int) -> Service | None:
+def service_for_storefront(*, storefront, pk: int, annotate: dict | None = None) -> Service | None:
     """An active service of this storefront, or None (another storefront's id is a 404), with
-    its custom fields (one query more only when it has some: most services have none)."""
+    its custom fields (one query more only when it has some: most services have none).
+    ``annotate`` adds a caller's expressions to the same query (a higher app's facts about the
+    service, e.g. the order form's open order for an IMEI)."""
     service = (
         services_active(storefront=storefront)
         .filter(pk=pk)
-        .annotate(has_custom_fields=Exists(ServiceField.objects.filter(service=OuterRef("pk"))))
+        .annotate(
+            has_custom_fields=Exists(ServiceField.objects.filter(service=OuterRef("pk"))),
+            **(annotate or {}),
+        )
         .first()
     )
     if service is not None:
@@ -60,25 +65,37 @@ def services_browse(
     storefront,
     kind: str = "",
     brand: str = "",
+    model: str = "",
     network: str = "",
+    country: str = "",
     q: str = "",
 ) -> QuerySet[Service]:
-    """Active services filtered for the catalog page, by kind (unlocks first), brand, then the
-    storefront's own position and the name. ``q`` matches the name, brand, network or country."""
+    """Active services filtered for the catalog page, by kind (unlocks first), brand, model,
+    network and country, then the storefront's own position and the name. ``q`` matches the
+    name, brand, network, country or a model inside a range of the name ("iphone 13" finds
+    "iPhone 12–15 …"); a model number also finds the brand's "all models" services."""
     services = services_active(storefront=storefront)
     if kind:
         services = services.filter(kind=kind)
     if brand:
         services = services.filter(brand=brand)
+    if model:
+        services = services.filter(_covers(model))
     if network:
         services = services.filter(network=network)
+    if country:
+        services = services.filter(country=country)
     for word in q.split()[:6]:
-        services = services.filter(
+        match = (
             Q(name__icontains=word)
             | Q(brand__icontains=word)
             | Q(network__icontains=word)
             | Q(country__icontains=word)
+            | Q(models_covered__icontains=word)
         )
+        if word.isdecimal():  # a model number: "all models" covers it too
+            match |= Q(models_covered="", name__icontains="all models")
+        services = services.filter(match)
     kind_rank = Case(
         *(When(kind=k, then=Value(i)) for i, k in enumerate(KIND_ORDER)),
         output_field=IntegerField(),
@@ -88,25 +105,48 @@ def services_browse(
     )
 
 
+def _covers(model: str) -> Q:
+    """Services for ``model``: those whose name's range lists it, and those listing no models
+    (they cover the brand's models)."""
+    return Q(models_covered__icontains=f"|{model}|") | Q(models_covered="")
+
+
 def services_featured(*, storefront, limit: int = 6) -> list[Service]:
     """The services the storefront puts first (lowest position), for the home page."""
     return list(services_active(storefront=storefront).order_by("position", "name", "pk")[:limit])
 
 
-def catalog_facets(*, storefront) -> dict[str, list[str]]:
-    """The brands and networks of the active services, for the filter menus (two queries)."""
-    active = services_active(storefront=storefront)
+def catalog_facets(
+    *, storefront, brand: str = "", model: str = "", network: str = ""
+) -> dict[str, list[str]]:
+    """The filter menus, each narrowed by the choices before it: brand → model → network →
+    country, from the active services (one query: a catalog is a few hundred rows at most)."""
+    rows = list(
+        services_active(storefront=storefront).values_list(
+            "brand", "network", "country", "models_covered"
+        )
+    )
+
+    def covers(covered: str) -> bool:
+        return not model or not covered or f"|{model.lower()}|" in covered.lower()
+
+    of_brand = [r for r in rows if not brand or r[0] == brand]
+    of_model = [r for r in of_brand if covers(r[3])]
+    of_network = [r for r in of_model if not network or r[1] == network]
+    models = {m for r in of_brand for m in r[3].split("|") if m}
     return {
-        "brands": list(
-            active.exclude(brand="").order_by("brand").values_list("brand", flat=True).distinct()
-        ),
-        "networks": list(
-            active.exclude(network="")
-            .order_by("network")
-            .values_list("network", flat=True)
-            .distinct()
-        ),
+        "brands": sorted({r[0] for r in rows if r[0]}),
+        "models": sorted(models, key=_model_sort_key),
+        "networks": sorted({r[1] for r in of_model if r[1]}),
+        "countries": sorted({r[2] for r in of_network if r[2]}),
     }
+
+
+def _model_sort_key(model: str) -> tuple:
+    """ "iPhone 7" before "iPhone 12": the family, then the number."""
+    head, _, number = model.rpartition(" ")
+    digits = "".join(c for c in number if c.isdecimal())
+    return (head.lower(), number.rstrip("0123456789").lower(), int(digits) if digits else 0)
 
 
 def price_group_for(user):

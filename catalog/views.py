@@ -15,7 +15,7 @@ from billing.selectors import display_currencies, display_rate
 
 from . import selectors
 from .forms import CatalogFilterForm
-from .models import DHRU_FIELDS, ServiceField
+from .models import DHRU_FIELDS, ServiceField, model_help
 
 PAGE_SIZE = 25
 
@@ -34,7 +34,8 @@ def _currency_form(request):
 
 def index(request):
     storefront = request.storefront
-    facets = selectors.catalog_facets(storefront=storefront)
+    chosen = {name: request.GET.get(name, "")[:80] for name in ("brand", "model", "network")}
+    facets = selectors.catalog_facets(storefront=storefront, **chosen)
     form = CatalogFilterForm(request.GET or None, **facets)
     filters = form.filters()
     services = selectors.services_browse(storefront=storefront, **filters)
@@ -53,8 +54,21 @@ def index(request):
         "rate": display_rate(storefront=storefront, user=request.user),
         "currency_form": _currency_form(request),
         "bad_filters": form.is_bound and bool(form.errors),
+        "title": _index_title(form, filters),
     }
     return render(request, "catalog/index.html", context)
+
+
+def _index_title(form, filters: dict) -> str:
+    """The page's title says what it lists: “iphone 13” in services, Services: Apple · iPhone 13."""
+    if filters.get("q"):
+        return f"“{filters['q']}” in services"
+    chosen = [
+        dict(form.fields[name].choices).get(filters[name], filters[name])
+        for name in ("kind", "brand", "model", "network", "country")
+        if filters.get(name)
+    ]
+    return f"Services: {' · '.join(map(str, chosen))}" if chosen else "Services"
 
 
 def service_detail(request, pk: int):
@@ -78,7 +92,11 @@ def service_detail(request, pk: int):
 def _order_fields(service) -> list[dict]:
     """What the order form will ask for: the DHRU fields, then the custom ones."""
     fields = [
-        {"label": DHRU_FIELDS[name]["label"], "help": DHRU_FIELDS[name]["help"], "required": True}
+        {
+            "label": DHRU_FIELDS[name]["label"],
+            "help": model_help(service.brand) if name == "MODEL" else DHRU_FIELDS[name]["help"],
+            "required": True,
+        }
         for name in service.required_fields
     ]
     for custom in service.custom_fields.all():

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from billing.models import LedgerEntry
 from orders.models import Order, OrderEvent
+from orders.services.placement import order_numbers_take
 from storefronts.client_ip import client_ip
 
 QUEUED = "queued"
@@ -118,6 +119,9 @@ def order_place_baseline(request, service_id: int):
                 cursor,
                 Order,
                 storefront_id=storefront.pk,
+                # Order numbers run per storefront (issue 14): the same counter upsert as
+                # placement, a write the real path cannot avoid either.
+                number=order_numbers_take(storefront_id=storefront.pk),
                 user_id=user.pk,
                 service_id=service_id,
                 kind=kind,

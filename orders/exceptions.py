@@ -89,3 +89,18 @@ class CancellationWindowClosed(OrderError):
 class IllegalTransition(OrderError):
     status = 409
     code = "conflict"
+
+
+class DuplicateOpenOrder(OrderError):
+    """The order form's IMEI already has an open order for this service: nothing is charged
+    until the customer says to order again."""
+
+    status = 409
+    code = "duplicate_open_order"
+
+    def __init__(self, order):
+        self.order = order
+        super().__init__(
+            f"This IMEI already has an open order for this service (order #{order.number}). "
+            "Nothing was charged."
+        )

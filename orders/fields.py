@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from stdnum import imei as stdnum_imei
 
-from catalog.models import DHRU_FIELDS, Service, ServiceField
+from catalog.models import DHRU_FIELDS, Service, ServiceField, field_label, model_help
 
 from .exceptions import OrderFieldsInvalid
 
@@ -47,7 +47,7 @@ def field_specs(service: Service) -> list[FieldSpec]:
             name=n,
             label=DHRU_FIELDS[n]["label"],
             pattern=DHRU_FIELDS[n]["pattern"],
-            help=DHRU_FIELDS[n]["help"],
+            help=model_help(service.brand) if n == "MODEL" else DHRU_FIELDS[n]["help"],
             ascii_pattern=True,
         )
         for n in service.required_fields
@@ -154,3 +154,14 @@ BULK_HELP = (
     "Paste up to 500 IMEIs, one per line. Each line is checked: invalid ones, repeats and IMEIs "
     "that already have an open order for this service are reported and not charged."
 )
+
+
+def order_field_rows(order) -> list[tuple[str, str]]:
+    """(label, value) of what the customer sent with the order, IMEI aside, as the order page
+    shows it: a custom field by its label, a DHRU field by its name in words, never a raw key."""
+    labels = {custom.name: custom.label for custom in order.service.custom_fields.all()}
+    return [
+        (labels.get(name) or field_label(name), value)
+        for name, value in (order.fields or {}).items()
+        if name != "IMEI"
+    ]

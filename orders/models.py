@@ -50,6 +50,9 @@ class Order(models.Model):
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.PROTECT, related_name="orders"
     )
+    number = models.PositiveBigIntegerField(
+        help_text="The order's number in its storefront: 1, 2, 3… (what people see)"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
@@ -87,6 +90,12 @@ class Order(models.Model):
     result_code = models.TextField(blank=True, help_text="The unlock code or message")
     result = models.JSONField(default=dict, blank=True, help_text="Structured result (checks)")
     rejection_reason = models.CharField(max_length=300, blank=True)
+    certificate_token = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Phone checks: the unguessable part of the certificate's verification URL",
+    )
 
     # Time.
     placed_at = models.DateTimeField(db_index=True)
@@ -116,6 +125,12 @@ class Order(models.Model):
         ordering = ["-placed_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "form_token"], name="order_one_per_form_token"),
+            models.UniqueConstraint(fields=["storefront", "number"], name="order_number_unique"),
+            models.UniqueConstraint(
+                fields=["certificate_token"],
+                condition=~Q(certificate_token=""),
+                name="order_certificate_token_unique",
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="order_price_positive"),
         ]
         indexes = [
@@ -143,11 +158,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.pk}"
-
-    @property
-    def number(self) -> str:
-        return f"{self.pk:06d}"
+        return f"Order #{self.number}"
 
     @property
     def is_open(self) -> bool:
@@ -156,6 +167,21 @@ class Order(models.Model):
     @property
     def is_refunded(self) -> bool:
         return self.status in REFUNDED_STATUSES
+
+
+class OrderNumberCounter(models.Model):
+    """The last order number a storefront handed out. Placement takes the next numbers with one
+    upsert that returns them (``services.placement.order_numbers_take``); the row stays locked
+    until the placement commits, so concurrent orders get distinct numbers and a rolled-back
+    placement leaves no gap."""
+
+    storefront = models.OneToOneField(
+        "storefronts.Storefront", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.storefront_id}: {self.last_number}"
 
 
 class OrderEvent(models.Model):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import (
@@ -13,15 +15,17 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
 )
 from django.db.models.functions import RowNumber, TruncDate
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import TermsAcceptance
 from catalog.models import Service
@@ -57,8 +61,44 @@ def order_for_customer(*, storefront, user, pk: int) -> Order | None:
     )
 
 
-def order_timeline(order: Order) -> QuerySet[OrderEvent]:
-    return order.events.order_by("created_at", "pk")
+def order_timeline(order: Order) -> list[OrderEvent]:
+    """The order's events, oldest first, each with ``text``: its message as the timeline shows
+    it beside the status badge, without saying the status again ("In process" + "In process."
+    reads "In process"; "Rejected (refunded)" + "Rejected: no code." reads "… No code.")."""
+    events = list(order.events.order_by("created_at", "pk"))
+    for event in events:
+        event.text = timeline_text(
+            event.get_to_status_display() if event.to_status else "", event.message
+        )
+    return events
+
+
+def timeline_text(label: str, message: str) -> str:
+    """``message`` without a leading repeat of the status ``label`` (or of its words before a
+    bracket: "Rejected" of "Rejected (refunded)"), capitalised, ending with a full stop."""
+    text = (message or "").strip()
+    if label and text:
+        lowered = text.lower()
+        for said in (label, label.split(" (", 1)[0]):
+            said = said.strip().lower()
+            if (
+                said
+                and lowered.startswith(said)
+                and lowered[len(said) : len(said) + 1]
+                in {
+                    "",
+                    ":",
+                    ".",
+                }
+            ):
+                text = text[len(said) + 1 :].strip()
+                break
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?…)”\"'":
+        text += "."
+    return text
 
 
 def services_ordered_by(user) -> list[tuple[int, str]]:
@@ -211,6 +251,55 @@ def orders_in_last_hour(*, user) -> int:
     return Order.objects.filter(user=user, placed_at__gte=since).count()
 
 
+def open_order_for_imei(*, user, service_id: int, imei: str) -> Order | None:
+    """The customer's open order for this service and IMEI, if any (the order form warns)."""
+    if not imei:
+        return None
+    return (
+        Order.objects.filter(
+            storefront_id=user.storefront_id,
+            user=user,
+            service_id=service_id,
+            imei=imei,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("-placed_at", "-pk")
+        .first()
+    )
+
+
+def open_order_subquery(*, user, imei: str) -> Subquery:
+    """For a service query's annotation: the id of the customer's open order for that service
+    and ``imei`` (the order form learns it with the service, at no extra query)."""
+    return Subquery(
+        Order.objects.filter(
+            storefront_id=user.storefront_id,
+            user_id=user.pk,
+            service_id=OuterRef("pk"),
+            imei=imei,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+
+
+def orders_last_hour_and_open_for_imei(
+    *, user, service_id: int, imei: str, count_hour: bool
+) -> tuple[int, int | None]:
+    """The customer's orders of the last hour (the hourly limit) and the id of an open order for
+    this service and IMEI, in one query: placement checks both without a statement each."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = Q(placed_at__gte=since)
+    same = Q(service_id=service_id, imei=imei, status__in=OPEN_STATUSES)
+    found = (
+        Order.objects.filter(user=user)
+        .filter((recent | same) if count_hour else same)
+        .aggregate(hour=Count("pk", filter=recent), open_id=Max("pk", filter=same))
+    )
+    return (found["hour"] if count_hour else 0), found["open_id"]
+
+
 def terms_need_acceptance(*, user) -> bool:
     """IS-13: the customer has not accepted the newest published terms (one query).
 
@@ -250,3 +339,87 @@ def _accepted_key(user, version_id: int) -> str:
     # The account's creation time too: ids that a rebuilt database hands out again never
     # match a key a kept cache still holds.
     return f"terms-accepted:{user.pk}:{int(user.date_joined.timestamp())}:{version_id}"
+
+
+# --- phone-check certificates (DS-3) ------------------------------------------------------------
+
+# Words in a check's status or reason that mean the phone is not free to use: a warning badge.
+CHECK_WARNING_WORDS = ("blacklist", "lost", "stolen", "blocked", "barred", "locked", "fraud")
+CHECK_STATUS_LABELS = {
+    "clean": "Clean: not blacklisted",
+    "blacklisted": "Blacklisted",
+    "unknown": "Unknown",
+}
+MASKED_DIGITS = 11  # a verification page shows an IMEI's last 4 digits only
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A phone check's result as its certificate reads: status, whether it warns, the source,
+    when the source was checked (in the storefront's time zone) and the GSMA caveat (DS-3)."""
+
+    status: str
+    status_label: str
+    warning: bool
+    reason: str
+    carrier: str
+    source: str
+    checked_at: dt.datetime | None
+    checked_text: str
+    time_zone: str
+
+
+def check_result(order: Order) -> CheckResult | None:
+    """The completed phone check's result (None for other orders), its time read from what the
+    source sent (ISO 8601; naive means UTC) and shown in the storefront's time zone, or as sent
+    when it is not a time we can read."""
+    if order.kind != "phone_check" or not order.result:
+        return None
+    result = order.result
+    status = str(result.get("blacklist_status") or "unknown").strip().lower()
+    reason = str(result.get("reason") or "").strip()
+    words = f"{status} {reason}".lower()
+    warning = status != "clean" and any(w in words for w in CHECK_WARNING_WORDS)
+    tz = order.storefront.calendar.tz
+    raw = str(result.get("checked_at") or "").strip()
+    checked = None
+    if raw:
+        try:
+            checked = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            checked = None
+    if checked is not None:
+        if checked.tzinfo is None:
+            checked = checked.replace(tzinfo=dt.UTC)
+        checked = checked.astimezone(tz)
+    zone = order.storefront.timezone
+    return CheckResult(
+        status=status,
+        status_label=CHECK_STATUS_LABELS.get(status, status.capitalize()),
+        warning=warning,
+        reason=reason,
+        carrier=str(result.get("carrier") or "").strip(),
+        source=str(result.get("source") or "GSMA").strip(),
+        checked_at=checked,
+        checked_text=dateformat.format(checked, "j F Y, H:i") if checked else raw,
+        time_zone=f"GMT{zone}" if zone[:1] in "+-" else zone,
+    )
+
+
+def imei_masked(imei: str) -> str:
+    """An IMEI with all but its last 4 digits hidden, for a page anybody with the link sees."""
+    return "•" * MASKED_DIGITS + imei[MASKED_DIGITS:] if len(imei) == 15 else ""
+
+
+def certificate_for_verification(*, storefront, token: str) -> Order | None:
+    """The phone check whose certificate carries ``token``, in this storefront only."""
+    if not CERTIFICATE_TOKEN_RE.fullmatch(token or ""):
+        return None
+    return (
+        Order.objects.select_related("service", "storefront")
+        .filter(storefront=storefront, kind="phone_check", certificate_token=token)
+        .first()
+    )
+
+
+CERTIFICATE_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")

@@ -16,4 +16,6 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/status/", views.order_status, name="order_status"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/certificate/", views.order_certificate, name="order_certificate"),
+    path("checks/<str:token>/", views.certificate_verify, name="certificate_verify"),
 ]

@@ -319,7 +319,9 @@ class RefundRequestAdmin(StorefrontScopedAdmin):
             raise UserError("No customer with that e-mail at this storefront.", status=404)
         if data.get("order_number"):
             number = parse_id_or_none(data["order_number"])
-            order = Order.objects.filter(storefront=storefront, user=customer, pk=number).first()
+            order = Order.objects.filter(
+                storefront=storefront, user=customer, number=number
+            ).first()
             if order is None:
                 raise UserError("That customer has no such order.", status=404)
             return services.refund_request_order_create(

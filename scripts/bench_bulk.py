@@ -75,14 +75,19 @@ def place_baseline(user, service, lines: list[str], token: str) -> float:
 
     from billing.models import LedgerEntry
     from orders.models import Order, OrderEvent
+    from orders.services.placement import order_numbers_take
 
     wallet = user.wallet
     started = time.perf_counter()
     with transaction.atomic():
         now = timezone.now()
+        # Numbers come from the storefront's counter, as in placement (one statement).
+        first = order_numbers_take(storefront_id=service.storefront_id, count=len(lines))
+        first -= len(lines) - 1
         orders = Order.objects.bulk_create(
             Order(
                 storefront_id=service.storefront_id,
+                number=first + index,
                 user=user,
                 service=service,
                 kind=service.kind,
@@ -99,7 +104,7 @@ def place_baseline(user, service, lines: list[str], token: str) -> float:
                 batch=token[:16],
                 placed_at=now,
             )
-            for imei in lines
+            for index, imei in enumerate(lines)
         )
         LedgerEntry.objects.bulk_create(
             LedgerEntry(
@@ -109,7 +114,7 @@ def place_baseline(user, service, lines: list[str], token: str) -> float:
                 amount=-service.price,
                 balance_after=wallet.balance,
                 reference=f"order:{order.pk}",
-                memo=f"Order {order.number}: {service.name}",
+                memo=f"Order #{order.number}: {service.name}",
                 idempotency_key=f"order:{order.pk}:debit",
             )
             for order in orders

@@ -357,6 +357,14 @@ def grow(url: str, templates: dict[int, Template], customers: int, orders: int, 
                 {"user_id": "s.id", "balance": "0", "updated_at": "now()"},
             )
             first_order = max_id(cursor, "orders_order")
+            # Order numbers run per storefront: the clones take the counter's next ones.
+            cursor.execute(
+                'UPDATE "orders_ordernumbercounter" SET last_number = last_number + %s '
+                "WHERE storefront_id = %s RETURNING last_number",
+                [per_store_orders, t.storefront],
+            )
+            (last_number,) = cursor.fetchone()
+            first_number = last_number - per_store_orders
             late = "s.status IN ('queued', 'submitted', 'in_process') AND s.h % 15 = 11"
             held = "s.status IN ('queued', 'submitted', 'in_process') AND s.h % 15 = 12"
             timed(
@@ -376,6 +384,7 @@ def grow(url: str, templates: dict[int, Template], customers: int, orders: int, 
                 ),
                 {
                     "user_id": "s.user_id",
+                    "number": f"({first_number} + s.g)",
                     "email": "s.email",
                     "service_id": "s.service_id",
                     "service_name": "s.service_name",
@@ -755,7 +764,9 @@ def pages(who: dict) -> dict[str, Page]:
     reseller_orders = Order.objects.filter(user_id=who["reseller"]).order_by("-pk")
     middle = reseller_orders.values_list("pk", flat=True)[reseller_orders.count() // 2]
     order, imei, email = who["order"], who["imei"], who["customer_email"]
-    number = f"{order:06d}"
+    # Pages show the order's number in its storefront ("#12"), the admin list as a cell.
+    order_number = Order.objects.filter(pk=order).values_list("number", flat=True).get()
+    number, cell = f"#{order_number}", f">{order_number}<"
     listed = {
         "orders list (customer)": Page("/orders/", "customer", number),
         "statement (customer)": Page("/billing/", "customer", number),
@@ -777,7 +788,7 @@ def pages(who: dict) -> dict[str, Page]:
                     f"{admin}?status__exact=in_process", staff
                 ),
                 f"admin orders, IMEI ({staff})": Page(f"{admin}?q={imei}", staff, imei),
-                f"admin orders, e-mail ({staff})": Page(f"{admin}?q={email}", staff, number),
+                f"admin orders, e-mail ({staff})": Page(f"{admin}?q={email}", staff, cell),
                 f"admin ledger ({staff})": Page("/admin/billing/ledgerentry/", staff),
                 f"admin users ({staff})": Page("/admin/accounts/user/", staff),
                 f"admin users, e-mail ({staff})": Page(

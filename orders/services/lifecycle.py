@@ -9,6 +9,7 @@ from the order, so it is paid at most once whoever asks (IS-2, DS-12, DS-15).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -209,7 +210,7 @@ def _order_close_refunded(
         order=order, to=to, actor=actor, message=message, rejection_reason=reason[:300]
     )
     with translation.override(settings.LANGUAGE_CODE):  # a ledger memo, in the ledger's language
-        memo = f"Order {order.number}: {Status(to).label.lower()}"
+        memo = f"Order #{order.number}: {Status(to).label.lower()}"
     _order_refund(order, memo)
     return order
 
@@ -265,6 +266,12 @@ def order_cancel(*, order: Order, user: User) -> Order:
         raise CancellationWindowClosed(str(exc)) from exc
 
 
+def _sentence(text: str) -> str:
+    """A reason as a sentence in a message: it ends with a full stop."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else f"{text}."
+
+
 def order_reject(*, order: Order, reason: str, actor: User | None = None) -> Order:
     """No code or no result (DS-12, DS-15): reject and refund in full."""
     reason = (reason or "").strip() or "No code or result is available for this request."
@@ -272,7 +279,7 @@ def order_reject(*, order: Order, reason: str, actor: User | None = None) -> Ord
         order=order,
         to=Status.REJECTED,
         actor=actor,
-        message=f"Rejected: {reason} The full price is back in your balance.",
+        message=f"Rejected: {_sentence(reason)} The full price is back in your balance.",
         reason=reason,
     )
 
@@ -303,7 +310,7 @@ def order_close_without_refund(*, order: Order, reason: str, actor: User) -> Ord
         order=order,
         to=Status.CLOSED_NO_REFUND,
         actor=actor,
-        message=f"Rejected without refund: {reason}",
+        message=f"No refund: {_sentence(reason)}",
         rejection_reason=reason[:300],
         held_at=None,
     )
@@ -389,10 +396,37 @@ def order_complete(
         result_code=(code or "").strip(),
         result=result or {},
         completed_at=timezone.now(),
+        **_certificate(order),
     )
     if average_update:
         service_delivery_average_update(service_id=order.service_id)
     order_completed_notify(order=order)
+    return order
+
+
+def certificate_token_new() -> str:
+    """The unguessable part of a phone check's verification URL (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _certificate(order: Order) -> dict:
+    """A completed phone check gets its certificate's verification token."""
+    if order.kind != Service.Kind.PHONE_CHECK or order.certificate_token:
+        return {}
+    return {"certificate_token": certificate_token_new()}
+
+
+def order_certificate_token_ensure(*, order: Order) -> Order:
+    """The check's verification token, given now to a check completed before certificates
+    existed (a conditional update: two first views at once keep the one token written)."""
+    if order.certificate_token:
+        return order
+    Order.objects.filter(pk=order.pk, certificate_token="").update(
+        certificate_token=certificate_token_new()
+    )
+    order.certificate_token = Order.objects.values_list("certificate_token", flat=True).get(
+        pk=order.pk
+    )
     return order
 
 
@@ -422,6 +456,7 @@ def orders_complete(*, results: dict[int, tuple[str, dict]], orders: list[Order]
                         "result_code": results[o.pk][0].strip(),
                         "result": results[o.pk][1] or {},
                         "completed_at": now,
+                        **_certificate(o),
                     }
                     for o in ready
                     if o.status == status

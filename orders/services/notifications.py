@@ -38,7 +38,7 @@ def order_confirmation_notify(*, order: Order) -> Notification:
         message = _message(
             order,
             kind="order_confirmation",
-            subject=gettext("Order %(number)s confirmed") % {"number": order.number},
+            subject=gettext("Order %(number)s confirmed") % {"number": f"#{order.number}"},
             template="orders/email/confirmation.txt",
             context={"order": order, "url": _order_url(order)},
         )
@@ -64,7 +64,8 @@ def _completed_message(order: Order) -> dict:
         return _message(
             order,
             kind="order_completed",
-            subject=gettext("Order %(number)s: your result is ready") % {"number": order.number},
+            subject=gettext("Order %(number)s: your result is ready")
+            % {"number": f"#{order.number}"},
             template="orders/email/completed.txt",
             context={"order": order, "url": _order_url(order)},
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -28,6 +28,7 @@ from catalog.models import Service
 from storefronts.selectors import terms_current
 
 from ..exceptions import (
+    DuplicateOpenOrder,
     OrderError,
     OrderFieldsInvalid,
     OrderLimitReached,
@@ -35,8 +36,12 @@ from ..exceptions import (
     VerificationRequired,
 )
 from ..fields import imei_error, imei_normalise, order_fields_clean
-from ..models import OPEN_STATUSES, Order, OrderEvent, Status
-from ..selectors import orders_in_last_hour, terms_need_acceptance
+from ..models import OPEN_STATUSES, Order, OrderEvent, OrderNumberCounter, Status
+from ..selectors import (
+    orders_in_last_hour,
+    orders_last_hour_and_open_for_imei,
+    terms_need_acceptance,
+)
 from .notifications import order_bulk_confirmation_notify, order_confirmation_notify
 from .quotes import Quote, quote_current, quote_price_to_charge, quote_read
 
@@ -60,6 +65,13 @@ class PlaceRequest:
     accept_terms: bool = False
     ip_address: str | None = None
     user_agent: str = ""
+    # The order form: refuse (DuplicateOpenOrder, nothing charged) when the IMEI already has an
+    # open order for this service, until the customer confirms ordering again.
+    duplicate_check: bool = False
+    # The open order for this IMEI when the caller already looked it up (the order form does,
+    # with the service): ``open_order_known`` says ``open_order_id`` is that answer.
+    open_order_known: bool = False
+    open_order_id: int | None = None
 
 
 def _order_due_at(service: Service, placed_at: dt.datetime) -> dt.datetime | None:
@@ -176,6 +188,24 @@ def _dispatch_schedule(order: Order) -> None:
         log.warning("could not schedule order %s; the beat sweep will catch it", order.pk)
 
 
+def order_numbers_take(*, storefront_id: int, count: int = 1) -> int:
+    """Take the storefront's next ``count`` order numbers; returns the last of them (the first
+    is ``last - count + 1``). One statement: an upsert of the storefront's counter row that
+    returns the new value. Called inside the placement transaction, it keeps the row locked
+    until the commit, so concurrent placements get distinct numbers, and a placement that rolls
+    back gives its numbers back (no gaps)."""
+    table = connection.ops.quote_name(OrderNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (storefront_id, last_number) VALUES (%s, %s) "
+            f"ON CONFLICT (storefront_id) DO UPDATE "
+            f"SET last_number = {table}.last_number + excluded.last_number "
+            f"RETURNING last_number",
+            [storefront_id, count],
+        )
+        return cursor.fetchone()[0]
+
+
 def _order_write(
     user: User,
     service: Service,
@@ -188,11 +218,26 @@ def _order_write(
 ) -> Order:
     """The order, its debit and its first event. Callers run it inside ``transaction.atomic``."""
     wallet = None
-    if service.storefront.orders_per_hour_limit:
+    limit = service.storefront.orders_per_hour_limit
+    if limit:
         # Lock the account's wallet first, so concurrent orders count each other exactly.
         wallet = Wallet.objects.select_for_update().filter(user=user).first()
-        _check_rate(user)
+    imei = values.get("IMEI", "")
+    if request.duplicate_check and imei and not (request.open_order_known and not limit):
+        # The hourly count and the open-order check share one query.
+        hour, open_id = orders_last_hour_and_open_for_imei(
+            user=user, service_id=service.pk, imei=imei, count_hour=bool(limit)
+        )
+        if limit and hour + 1 > limit:
+            raise OrderLimitReached(_limit_message(limit))
+    else:
+        open_id = request.open_order_id if request.duplicate_check and imei else None
+        if limit:
+            _check_rate(user)
+    if open_id is not None:
+        raise DuplicateOpenOrder(Order.objects.get(pk=open_id))
     order = _order_new(user, service, quote, price, values, address, request, batch)
+    order.number = order_numbers_take(storefront_id=service.storefront_id)
     order.save(force_insert=True)
     wallet_debit(
         wallet=wallet,
@@ -201,7 +246,7 @@ def _order_write(
         kind=Kind.ORDER_DEBIT,
         reference=f"order:{order.pk}",
         idempotency_key=f"order:{order.pk}:debit",
-        memo=f"Order {order.number}: {service.name}",
+        memo=f"Order #{order.number}: {service.name}",
         key_is_new=True,  # named by the order inserted just now, in this transaction
     )
     OrderEvent.objects.create(
@@ -414,6 +459,9 @@ def _bulk_write(
                 orders.append(line.order)
         if not orders:
             return
+        last = order_numbers_take(storefront_id=service.storefront_id, count=len(orders))
+        for number, order in enumerate(orders, start=last - len(orders) + 1):
+            order.number = number
         Order.objects.bulk_create(orders)
         wallet_debit_many(
             owner=user,
@@ -423,7 +471,7 @@ def _bulk_write(
                     amount=price,
                     reference=f"order:{o.pk}",
                     idempotency_key=f"order:{o.pk}:debit",
-                    memo=f"Order {o.number}: {service.name}",
+                    memo=f"Order #{o.number}: {service.name}",
                 )
                 for o in orders
             ],

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0004_list_indexes"),
-        ("orders", "0010_list_indexes"),
+        ("orders", "0014_list_indexes"),
         ("refunds", "0004_dashboard_index"),
         ("storefronts", "0004_dispute_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

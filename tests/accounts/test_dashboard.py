@@ -23,6 +23,7 @@ from billing.models import LedgerEntry, Wallet
 from disputes.models import Dispute
 from orders.models import Order, Status
 from orders.selectors import DASHBOARD_STATUS_GROUPS, SUPPLIER_FAILED
+from orders.services.placement import order_numbers_take
 from providers.models import ProviderConnection, ServiceRoute
 from refunds.models import RefundRequest
 from tests import clock
@@ -46,6 +47,7 @@ def order_make(storefront, user, service, *, status, placed_at, route=None, took
     completed_at = placed_at + took if took is not None else None
     return Order.objects.create(
         storefront=storefront,
+        number=order_numbers_take(storefront_id=storefront.pk),
         user=user,
         service=service,
         kind=service.kind,

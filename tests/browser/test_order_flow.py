@@ -78,7 +78,12 @@ def test_order_a_phone_check_on_the_retail_demo(live_server, page, shot):
 
     page.goto(storefront_url(live_server, "imeiserver.localhost", f"/orders/new/{service.pk}/"))
     page.get_by_label("IMEI").fill("356938035643809")
-    page.get_by_role("button", name="Order for $1.50").click()
+    page.get_by_role("button", name="Review the order").click()
+    # No cancellation window on the retail demo: a review page before anything is charged.
+    expect(page.locator("#review")).to_contain_text("356938035643809")
+    expect(page.locator(".balance-pill")).to_have_text("$20.00")
+    shot(page, "imeiserver-phone-check-review")
+    page.get_by_role("button", name="Confirm and pay $1.50").click()
     expect(page.locator("#status-label")).to_have_text("Queued")
     expect(page.locator(".balance-pill")).to_have_text("$18.50")
     shot(page, "imeiserver-phone-check-queued")

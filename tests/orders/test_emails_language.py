@@ -19,7 +19,7 @@ def test_order_confirmation_to_a_spanish_customer_is_in_spanish(
     with django_capture_on_commit_callbacks(execute=True):
         order = place(funded_reseller, unlock_reseller)
     (message,) = [m for m in mailoutbox if m.to == [funded_reseller.email]]
-    assert message.subject == f"[DoctorSIM Pro] Pedido {order.number} confirmado"
+    assert message.subject == f"[DoctorSIM Pro] Pedido #{order.number} confirmado"
     assert f"hemos recibido su pedido {order.number} en DoctorSIM Pro." in message.body
     assert "Cobrado: 12,00 EUR" in message.body  # the amount in the Spanish locale
     assert "Puede cancelarlo con reembolso completo hasta el" in message.body  # DS-11
@@ -31,5 +31,5 @@ def test_order_confirmation_to_an_english_customer_stays_english_in_a_spanish_re
     with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
         order = place(funded_reseller, unlock_reseller)
     (message,) = [m for m in mailoutbox if m.to == [funded_reseller.email]]
-    assert message.subject == f"[DoctorSIM Pro] Order {order.number} confirmed"
+    assert message.subject == f"[DoctorSIM Pro] Order #{order.number} confirmed"
     assert "Charged: 12.00 EUR" in message.body

@@ -250,8 +250,8 @@ def test_placing_and_completing_record_their_emails_and_send_them_after_commit(
     assert all(n.about == order and n.user == funded_retail for n in rows)
     assert all(n.storefront == retail and n.to == funded_retail.email for n in rows)
     assert [m.subject for m in mail.outbox] == [
-        f"[{retail.display_name}] Order {order.number} confirmed",
-        f"[{retail.display_name}] Order {order.number}: your result is ready",
+        f"[{retail.display_name}] Order #{order.number} confirmed",
+        f"[{retail.display_name}] Order #{order.number}: your result is ready",
     ]
     assert f"/orders/{order.pk}/" in mail.outbox[1].body
 

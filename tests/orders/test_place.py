@@ -57,7 +57,7 @@ def test_order_form_shows_the_quoted_price_and_places_an_order(
     assert response.status_code == 302
     assert response["Location"] == f"/orders/{order.pk}/?placed=1"
     placed = retail_client.get(response["Location"]).content.decode()
-    assert f"Order {order.number} placed:" in placed and "A confirmation is on its way" in placed
+    assert f"Order #{order.number} placed:" in placed and "A confirmation is on its way" in placed
     assert (
         "A confirmation is on its way"
         not in retail_client.get(f"/orders/{order.pk}/").content.decode()
@@ -72,9 +72,9 @@ def test_order_form_shows_the_quoted_price_and_places_an_order(
     assert debit.amount == Decimal("-10.00") and debit.reference == f"order:{order.pk}"
     assert OrderEvent.objects.filter(order=order).count() == 1
     # DS-8: a confirmation email and page.
-    assert any(f"Order {order.number} confirmed" in m.subject for m in mail.outbox)
+    assert any(f"Order #{order.number} confirmed" in m.subject for m in mail.outbox)
     page = retail_client.get(f"/orders/{order.pk}/").content.decode()
-    assert f"Order {order.number}" in page and "Queued" in page
+    assert f"Order #{order.number}" in page and "Queued" in page
 
 
 def test_the_same_form_submitted_twice_makes_one_order(retail_client, funded_retail, unlock_retail):

@@ -151,7 +151,7 @@ def test_a_worker_takes_an_order_from_placed_to_completed(
     wait_for(lambda: outbox(tmp_path), "the email", workers)
     (email,) = outbox(tmp_path)
     assert email["to"] == ["customer@example.com"]
-    assert f"Order {order.number}: your result is ready" in email["subject"]
+    assert f"Order #{order.number}: your result is ready" in email["subject"]
 
 
 def test_a_worker_killed_mid_placement_leaves_one_order_upstream(

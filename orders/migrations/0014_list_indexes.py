@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0003_servicefield_dhru_types"),
-        ("orders", "0009_list_indexes"),
+        ("orders", "0013_order_certificate_token"),
         ("providers", "0007_connection_storefront_api"),
         ("storefronts", "0004_dispute_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -20,7 +20,7 @@ def test_order_confirmation_to_a_spanish_customer_is_in_spanish(
         order = place(funded_reseller, unlock_reseller)
     (message,) = [m for m in mailoutbox if m.to == [funded_reseller.email]]
     assert message.subject == f"[DoctorSIM Pro] Pedido #{order.number} confirmado"
-    assert f"hemos recibido su pedido {order.number} en DoctorSIM Pro." in message.body
+    assert f"hemos recibido su pedido n.º {order.number} en DoctorSIM Pro." in message.body
     assert "Cobrado: 12,00 EUR" in message.body  # the amount in the Spanish locale
     assert "Puede cancelarlo con reembolso completo hasta el" in message.body  # DS-11
 

@@ -7,9 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
-    Exists,
     IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -30,24 +28,11 @@ def services_active(*, storefront) -> QuerySet[Service]:
     return Service.objects.filter(storefront=storefront, is_active=True)
 
 
-def service_for_storefront(*, storefront, pk: int, annotate: dict | None = None) -> Service | None:
-    """An active service of this storefront, or None (another storefront's id is a 404), with
-    its custom fields (one query more only when it has some: most services have none).
-    ``annotate`` adds a caller's expressions to the same query (a higher app's facts about the
-    service, e.g. the order form's open order for an IMEI)."""
-    service = (
-        services_active(storefront=storefront)
-        .filter(pk=pk)
-        .annotate(
-            has_custom_fields=Exists(ServiceField.objects.filter(service=OuterRef("pk"))),
-            **(annotate or {}),
-        )
-        .first()
-    )
-    if service is not None:
-        fields = None if service.has_custom_fields else ServiceField.objects.none()
-        prefetch_related_objects([service], Prefetch("custom_fields", queryset=fields))
-    return service
+def service_custom_fields_attach(service: Service) -> None:
+    """Its custom fields on ``service.custom_fields``: read only when ``has_custom_fields`` (read
+    with the service) says it has some; most services have none, and cost no query."""
+    fields = None if service.has_custom_fields else ServiceField.objects.none()
+    prefetch_related_objects([service], Prefetch("custom_fields", queryset=fields))
 
 
 def service_page_get(*, storefront, pk: int) -> Service | None:

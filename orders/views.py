@@ -17,7 +17,6 @@ from billing import selectors as billing_selectors
 from billing.exceptions import InsufficientFunds
 from billing.services import wallet_get_or_create
 from catalog.models import Service
-from catalog.selectors import service_for_storefront
 from storefronts.client_ip import client_ip
 from storefronts.csv_export import csv_download
 from storefronts.paging import keyset_page
@@ -44,13 +43,8 @@ def _customer(request):
 def _service_or_404(request, service_id: int, open_order_imei: str = "") -> Service:
     """The service, and with ``open_order_imei`` (the order form's IMEI) the customer's open
     order for it in the same query: ``service.open_order_id``."""
-    annotate = None
-    if open_order_imei:
-        annotate = {
-            "open_order_id": selectors.open_order_subquery(user=request.user, imei=open_order_imei)
-        }
-    service = service_for_storefront(
-        storefront=request.storefront, pk=service_id, annotate=annotate
+    service = selectors.service_for_order_form(
+        storefront=request.storefront, user=request.user, pk=service_id, imei=open_order_imei
     )
     if service is None:
         raise Http404("No such service.")

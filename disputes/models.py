@@ -159,6 +159,7 @@ class Dispute(models.Model):
             # The queue's order: due soonest first (none last), newest, id.
             models.Index(fields=["storefront", "next_due_at", "-opened_at", "id"]),
             models.Index(fields=["next_due_at", "-opened_at", "id"]),
+            models.Index(fields=["-opened_at"]),  # the operator's 30-day first-response average
             models.Index(fields=["storefront", "resolved_at"]),  # the staff dashboard
         ]
 

@@ -154,6 +154,7 @@ class RefundRequest(models.Model):
             # The Support queue's order, due soonest first (per storefront and the operator's).
             models.Index(fields=["storefront", "due_at", "id"]),
             models.Index(fields=["due_at", "id"]),
+            models.Index(fields=["status", "due_at"]),  # the operator's status filter and counts
         ]
 
     def __str__(self) -> str:

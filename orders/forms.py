@@ -109,9 +109,13 @@ class OrderForm(forms.Form):
 
 class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(
-        required=False, choices=[("", _("Any status")), ("open", _("Open")), *Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), ("open", _("Open")), *Status.choices],
     )
-    service = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    service = forms.TypedChoiceField(
+        label=_("Service"), required=False, coerce=int, empty_value=None
+    )
     q = forms.CharField(required=False, max_length=40, label=_("IMEI or reference"))
 
     def __init__(self, *args, services, **kwargs):

@@ -108,6 +108,7 @@ EVENT_MESSAGES = (
     gettext_noop("Dispute %(number)s: %(summary)s"),
     gettext_noop("Refused: %(reason)s"),
     gettext_noop("The video shows an entry mistake."),
+    gettext_noop("Demo order."),  # the demo's seeded orders (disputes/demo.py)
 )
 
 

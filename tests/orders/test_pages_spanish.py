@@ -98,7 +98,8 @@ def test_an_order_page_and_its_timeline_read_in_spanish(
     listing = _spanish(reseller_client, "/orders/")
     assert "Mis pedidos" in listing and "Nuevo pedido" in listing
     assert 'data-label="Realizado (UTC)"' in listing
-    _absent(listing, "My orders", "New order", "Placed (UTC)")
+    assert 'for="id_status">Estado</label>' in listing
+    _absent(listing, "My orders", "New order", "Placed (UTC)", ">Status<", ">Service<")
 
 
 def test_a_check_certificate_reads_in_spanish(reseller_client, funded_reseller, check_reseller):

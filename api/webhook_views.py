@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .models import WebhookDelivery
@@ -30,7 +30,9 @@ class WebhookForm(forms.Form):
     url = forms.CharField(
         max_length=500,
         label="URL",
-        help_text="We POST each change of status of your orders here, as signed JSON.",
+        help_text=gettext_lazy(
+            "We POST each change of status of your orders here, as signed JSON."
+        ),
         widget=forms.URLInput(
             attrs={"placeholder": "https://example.com/unlock-webhook", "size": 48}
         ),

@@ -13,38 +13,46 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0.00")
 
 # The order fields of the DHRU Fusion API, with how we ask for and check them.
 DHRU_FIELDS: dict[str, dict] = {
-    "IMEI": {"label": "IMEI", "pattern": r"\d{15}", "help": "15 digits: dial *#06# to see it"},
-    "SN": {"label": "Serial number", "pattern": r"[A-Za-z0-9]{5,20}", "help": ""},
+    "IMEI": {"label": "IMEI", "pattern": r"\d{15}", "help": _("15 digits: dial *#06# to see it")},
+    "SN": {"label": _("Serial number"), "pattern": r"[A-Za-z0-9]{5,20}", "help": ""},
     "MODEL": {
-        "label": "Model",
+        "label": _("Model"),
         "pattern": r".{1,60}",
-        "help": "as in Settings → About phone",  # with the brand's examples: model_help()
+        "help": _("as in Settings → About phone"),  # with the brand's examples: model_help()
     },
-    "NETWORK": {"label": "Network", "pattern": r".{1,60}", "help": "the carrier it is locked to"},
+    "NETWORK": {
+        "label": _("Network"),
+        "pattern": r".{1,60}",
+        "help": _("the carrier it is locked to"),
+    },
     "PROVIDER": {
-        "label": "Network / carrier",
+        "label": _("Network / carrier"),
         "pattern": r".{1,60}",
-        "help": "the network the phone is locked to, e.g. Vodafone",
+        "help": _("the network the phone is locked to, e.g. Vodafone"),
     },
-    "MEP": {"label": "MEP", "pattern": r"MEP-\d{5}-\d{3}", "help": "e.g. MEP-22396-001"},
+    "MEP": {"label": "MEP", "pattern": r"MEP-\d{5}-\d{3}", "help": _("e.g. MEP-22396-001")},
     "PIN": {"label": "PIN", "pattern": r"\d{4,12}", "help": ""},
     "KBH": {"label": "KBH", "pattern": r"[A-Fa-f0-9]{6,64}", "help": ""},
-    "PRD": {"label": "PRD", "pattern": r"PRD-\d{5}-\d{3}", "help": "e.g. PRD-12345-001"},
-    "TYPE": {"label": "Type", "pattern": r".{1,60}", "help": "the type the supplier asks for"},
-    "LOCKS": {"label": "Locks", "pattern": r".{1,60}", "help": "the locks on the phone"},
-    "REFERENCE": {
-        "label": "Reference",
+    "PRD": {"label": "PRD", "pattern": r"PRD-\d{5}-\d{3}", "help": _("e.g. PRD-12345-001")},
+    "TYPE": {
+        "label": _("Type"),
         "pattern": r".{1,60}",
-        "help": "the reference the supplier asks for",
+        "help": _("the type the supplier asks for"),
     },
-    "SECRO": {"label": "SecRO", "pattern": r"[A-Za-z0-9]{1,64}", "help": "the SecRO code"},
+    "LOCKS": {"label": _("Locks"), "pattern": r".{1,60}", "help": _("the locks on the phone")},
+    "REFERENCE": {
+        "label": _("Reference"),
+        "pattern": r".{1,60}",
+        "help": _("the reference the supplier asks for"),
+    },
+    "SECRO": {"label": "SecRO", "pattern": r"[A-Za-z0-9]{1,64}", "help": _("the SecRO code")},
 }
 
 
@@ -77,21 +85,39 @@ def model_help(brand: str) -> str:
     find the model name on any phone."""
     examples = MODEL_EXAMPLES.get((brand or "").strip().lower())
     where = DHRU_FIELDS["MODEL"]["help"]
-    return f"e.g. {examples}; {where}" if examples else f"The model name, {where}"
+    if examples:
+        return gettext("e.g. %(examples)s; %(where)s") % {"examples": examples, "where": where}
+    return gettext("The model name, %(where)s") % {"where": where}
 
 
 def field_label(name: str) -> str:
     """A readable label for an order field's key: the DHRU field's label, or the key in words
     ("ANDROID_VERSION" → "Android version")."""
     if name in DHRU_FIELDS:
-        return DHRU_FIELDS[name]["label"]
+        return str(DHRU_FIELDS[name]["label"])
     words = re.sub(r"[_\-]+", " ", name).strip()
     if words.isupper() or words.islower():
         words = words.lower()
         words = re.sub(
             r"\b(imei|sn|id|pin|sim|frp|mep|prd|kbh|usb)\b", lambda m: m[1].upper(), words
         )
-    return words[:1].upper() + words[1:] if words else name
+    words = words[:1].upper() + words[1:] if words else name
+    return gettext(words) if words in COMMON_FIELD_LABELS else words
+
+
+# Labels that suppliers' custom field keys often read as, in the catalogue so that a key such as
+# "ANDROID_VERSION" reads in the page's language; any other key shows as written.
+COMMON_FIELD_LABELS = frozenset(
+    {
+        gettext_noop("Android version"),
+        gettext_noop("iOS version"),
+        gettext_noop("Email"),
+        gettext_noop("Phone number"),
+        gettext_noop("Country"),
+        gettext_noop("Carrier"),
+        gettext_noop("Security code"),
+    }
+)
 
 
 # A range of models in a service's name: "iPhone 12–15", "Galaxy S21-S24", "Pixel 6 to 8".

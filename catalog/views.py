@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from billing.forms import DisplayCurrencyForm
 from billing.selectors import display_currencies, display_rate
@@ -62,13 +63,15 @@ def index(request):
 def _index_title(form, filters: dict) -> str:
     """The page's title says what it lists: “iphone 13” in services, Services: Apple · iPhone 13."""
     if filters.get("q"):
-        return f"“{filters['q']}” in services"
+        return gettext("“%(q)s” in services") % {"q": filters["q"]}
     chosen = [
         dict(form.fields[name].choices).get(filters[name], filters[name])
         for name in ("kind", "brand", "model", "network", "country")
         if filters.get(name)
     ]
-    return f"Services: {' · '.join(map(str, chosen))}" if chosen else "Services"
+    if chosen:
+        return gettext("Services: %(chosen)s") % {"chosen": " · ".join(map(str, chosen))}
+    return gettext("Services")
 
 
 def service_detail(request, pk: int):
@@ -93,8 +96,10 @@ def _order_fields(service) -> list[dict]:
     """What the order form will ask for: the DHRU fields, then the custom ones."""
     fields = [
         {
-            "label": DHRU_FIELDS[name]["label"],
-            "help": model_help(service.brand) if name == "MODEL" else DHRU_FIELDS[name]["help"],
+            "label": str(DHRU_FIELDS[name]["label"]),
+            "help": model_help(service.brand)
+            if name == "MODEL"
+            else str(DHRU_FIELDS[name]["help"]),
             "required": True,
         }
         for name in service.required_fields
@@ -102,6 +107,8 @@ def _order_fields(service) -> list[dict]:
     for custom in service.custom_fields.all():
         help_text = custom.help_text
         if custom.type in ServiceField.CHOICE_TYPES and custom.options:
-            help_text = "one of: " + ", ".join(map(str, custom.options))
+            help_text = gettext("one of: %(options)s") % {
+                "options": ", ".join(map(str, custom.options))
+            }
         fields.append({"label": custom.label, "help": help_text, "required": custom.required})
     return fields

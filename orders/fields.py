@@ -9,6 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum import imei as stdnum_imei
 
 from catalog.models import DHRU_FIELDS, Service, ServiceField, field_label, model_help
@@ -45,9 +47,9 @@ def field_specs(service: Service) -> list[FieldSpec]:
     specs = [
         FieldSpec(
             name=n,
-            label=DHRU_FIELDS[n]["label"],
+            label=str(DHRU_FIELDS[n]["label"]),
             pattern=DHRU_FIELDS[n]["pattern"],
-            help=model_help(service.brand) if n == "MODEL" else DHRU_FIELDS[n]["help"],
+            help=model_help(service.brand) if n == "MODEL" else str(DHRU_FIELDS[n]["help"]),
             ascii_pattern=True,
         )
         for n in service.required_fields
@@ -74,11 +76,11 @@ def imei_error(value: str) -> str | None:
     """Why ``value`` (normalised by ``imei_normalise``) is not an IMEI, or None: exactly 15 ASCII
     digits with a valid check digit. ``"٣".isdigit()`` is true, so ASCII is checked as well."""
     if not (value.isascii() and value.isdigit()):
-        return "An IMEI has digits only (0-9)."
+        return gettext("An IMEI has digits only (0-9).")
     if len(value) != 15:
-        return f"An IMEI has exactly 15 digits; this has {len(value)}."
+        return gettext("An IMEI has exactly 15 digits; this has %(count)s.") % {"count": len(value)}
     if not stdnum_imei.is_valid(value):
-        return "This IMEI's last (check) digit is wrong: please copy it again from *#06#."
+        return gettext("This IMEI's last (check) digit is wrong: please copy it again from *#06#.")
     return None
 
 
@@ -106,10 +108,10 @@ def order_fields_clean(service: Service, data, skip: tuple[str, ...] = ()) -> di
             value = "on" if value.lower() in TICKED else ""
         if not value:
             if spec.required:
-                errors[spec.name] = f"{spec.label} is required."
+                errors[spec.name] = gettext("%(label)s is required.") % {"label": spec.label}
             continue
         if len(value) > (LONG_TEXT_MAX if spec.kind == ServiceField.Type.TEXTAREA else 200):
-            errors[spec.name] = f"{spec.label} is too long."
+            errors[spec.name] = gettext("%(label)s is too long.") % {"label": spec.label}
             continue
         if spec.name == "IMEI":
             problem = imei_error(value)
@@ -118,12 +120,16 @@ def order_fields_clean(service: Service, data, skip: tuple[str, ...] = ()) -> di
                 continue
         elif spec.choices:
             if value not in spec.choices:
-                errors[spec.name] = f"Choose one of the listed {spec.label.lower()} options."
+                errors[spec.name] = gettext("Choose one of the listed %(label)s options.") % {
+                    "label": spec.label.lower()
+                }
                 continue
         elif spec.pattern:
             matched = _pattern_value(spec, value)
             if matched is None:
-                errors[spec.name] = f"{spec.label} is not in the expected format."
+                errors[spec.name] = gettext("%(label)s is not in the expected format.") % {
+                    "label": spec.label
+                }
                 continue
             value = matched
         values[spec.name] = value
@@ -150,7 +156,7 @@ def needs_shipping_address(service: Service) -> bool:
     return service.kind == Service.Kind.CABLE_UNLOCK
 
 
-BULK_HELP = (
+BULK_HELP = _(
     "Paste up to 500 IMEIs, one per line. Each line is checked: invalid ones, repeats and IMEIs "
     "that already have an open order for this service are reported and not charged."
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Service, ServiceField
 
@@ -33,7 +34,7 @@ class OrderForm(forms.Form):
                 )
             elif spec.choices:
                 field = forms.ChoiceField(
-                    choices=[("", "Choose…")] + [(c, c) for c in spec.choices], required=False
+                    choices=[("", _("Choose…"))] + [(c, c) for c in spec.choices], required=False
                 )
             elif spec.kind == ServiceField.Type.TICKBOX:
                 field = forms.BooleanField(required=False)
@@ -51,7 +52,11 @@ class OrderForm(forms.Form):
                 field = forms.CharField(required=False, max_length=200)
                 if spec.name == "IMEI":
                     field.widget.attrs.update(
-                        {"inputmode": "numeric", "autocomplete": "off", "placeholder": "15 digits"}
+                        {
+                            "inputmode": "numeric",
+                            "autocomplete": "off",
+                            "placeholder": _("15 digits"),
+                        }
                     )
             field.label = spec.label
             field.help_text = spec.help
@@ -60,26 +65,28 @@ class OrderForm(forms.Form):
             self.fields[spec.name] = field
         if bulk:
             self.fields["imeis"] = forms.CharField(
-                label="IMEIs, one per line",
+                label=_("IMEIs, one per line"),
                 widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
                 help_text=BULK_HELP,
             )
         if service.kind == Service.Kind.CABLE_UNLOCK:
             self.fields["shipping_address"] = forms.CharField(
-                label="Return address for your phone",
+                label=_("Return address for your phone"),
                 widget=forms.Textarea(attrs={"rows": 3}),
                 max_length=500,
             )
         self.fields["customer_reference"] = forms.CharField(
-            label="Your reference (optional)",
+            label=_("Your reference (optional)"),
             required=False,
             max_length=100,
-            help_text="e.g. your own customer's name or job number; shown on the order and in your CSV export",
+            help_text=_(
+                "e.g. your own customer's name or job number; shown on the order and in your CSV export"
+            ),
         )
         if ask_terms:
             self.fields["accept_terms"] = forms.BooleanField(
-                label="I have read and accept the updated terms of service",
-                error_messages={"required": "Please accept the updated terms to order."},
+                label=_("I have read and accept the updated terms of service"),
+                error_messages={"required": _("Please accept the updated terms to order.")},
             )
 
     @staticmethod
@@ -102,14 +109,18 @@ class OrderForm(forms.Form):
 
 class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), ("open", "Open"), *Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), ("open", _("Open")), *Status.choices],
     )
-    service = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    q = forms.CharField(required=False, max_length=40, label="IMEI or reference")
+    service = forms.TypedChoiceField(
+        label=_("Service"), required=False, coerce=int, empty_value=None
+    )
+    q = forms.CharField(required=False, max_length=40, label=_("IMEI or reference"))
 
     def __init__(self, *args, services, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [("", "Any service")] + [
+        self.fields["service"].choices = [("", _("Any service"))] + [
             (pk, name) for pk, name in services
         ]

@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from accounts.models import TermsAcceptance
 from catalog.models import Service, ServiceField
@@ -68,9 +69,69 @@ def order_timeline(order: Order) -> list[OrderEvent]:
     events = list(order.events.order_by("created_at", "pk"))
     for event in events:
         event.text = timeline_text(
-            event.get_to_status_display() if event.to_status else "", event.message
+            event.get_to_status_display() if event.to_status else "",
+            event_message_text(event.message),
         )
     return events
+
+
+# The timeline's messages are stored in English when they happen (``OrderEvent.message``) and
+# read in the page's language: a message the code writes is one of these, whole or with a part
+# that staff, the supplier or the customer wrote (``%(…)s``, shown as written, or translated
+# when it is itself one of these). Any other text (a staff note) shows as written.
+EVENT_MESSAGES = (
+    gettext_noop("Order placed. You can cancel it until the cancellation window closes."),
+    gettext_noop("Order placed. Send us the phone: the address is on this page."),
+    gettext_noop("Order placed and queued for processing."),
+    gettext_noop(
+        "The cancellation window has closed. Send us the phone: the address is on this page."
+    ),
+    gettext_noop("The cancellation window has closed: your order is queued for processing."),
+    gettext_noop("Sent to our supplier."),
+    gettext_noop("In process."),
+    gettext_noop("We have received your phone."),
+    gettext_noop("We are working on your order."),
+    gettext_noop("Completed: your result is ready."),
+    gettext_noop("Shipped back to you. Tracking number: %(tracking)s."),
+    gettext_noop("Cancelled by you. The full price is back in your balance."),
+    gettext_noop("Refused by the shop. The full price is back in your balance."),
+    gettext_noop("Rejected: %(reason)s The full price is back in your balance."),
+    gettext_noop("No code or result is available for this request."),
+    gettext_noop("No refund: %(reason)s"),
+    gettext_noop("Refunded on request: the order was late."),
+    gettext_noop("Refunded on request: the order was late. %(note)s"),
+    gettext_noop("Refunded after your dispute: the price is back in your balance."),
+    gettext_noop("Refunded after your dispute: the price is back in your balance. %(note)s"),
+    gettext_noop("On hold for a check by the shop."),
+    gettext_noop("Check done: processing resumes."),
+    gettext_noop("You reported a problem (dispute %(number)s). The shop answers by %(when)s."),
+    gettext_noop("Dispute %(number)s: %(summary)s"),
+    gettext_noop("Refused: %(reason)s"),
+    gettext_noop("The video shows an entry mistake."),
+    gettext_noop("Demo order."),  # the demo's seeded orders (disputes/demo.py)
+)
+
+
+def _message_pattern(template: str) -> re.Pattern:
+    parts = re.split(r"%\((\w+)\)s", template)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex, re.DOTALL)
+
+
+_EVENT_PATTERNS = tuple((_message_pattern(t), t) for t in EVENT_MESSAGES)
+
+
+def event_message_text(message: str) -> str:
+    """A stored timeline message in the active language (see ``EVENT_MESSAGES``)."""
+    text = (message or "").strip()
+    for pattern, template in _EVENT_PATTERNS:
+        matched = pattern.fullmatch(text)
+        if matched:
+            parts = {name: event_message_text(value) for name, value in matched.groupdict().items()}
+            return gettext(template) % parts if parts else gettext(template)
+    return message
 
 
 def timeline_text(label: str, message: str) -> str:
@@ -359,9 +420,9 @@ def _accepted_key(user, version_id: int) -> str:
 # Words in a check's status or reason that mean the phone is not free to use: a warning badge.
 CHECK_WARNING_WORDS = ("blacklist", "lost", "stolen", "blocked", "barred", "locked", "fraud")
 CHECK_STATUS_LABELS = {
-    "clean": "Clean: not blacklisted",
-    "blacklisted": "Blacklisted",
-    "unknown": "Unknown",
+    "clean": gettext_lazy("Clean: not blacklisted"),
+    "blacklisted": gettext_lazy("Blacklisted"),
+    "unknown": gettext_lazy("Unknown"),
 }
 MASKED_DIGITS = 11  # a verification page shows an IMEI's last 4 digits only
 
@@ -408,7 +469,7 @@ def check_result(order: Order) -> CheckResult | None:
     zone = order.storefront.timezone
     return CheckResult(
         status=status,
-        status_label=CHECK_STATUS_LABELS.get(status, status.capitalize()),
+        status_label=str(CHECK_STATUS_LABELS.get(status, status.capitalize())),
         warning=warning,
         reason=reason,
         carrier=str(result.get("carrier") or "").strip(),

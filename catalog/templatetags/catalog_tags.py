@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors
 
 register = template.Library()
 
+# A service type in the plural, as the catalog's tabs and groups name it.
+KIND_PLURALS = {
+    "imei_unlock": _("IMEI unlocks"),
+    "cable_unlock": _("Cable unlocks"),
+    "phone_check": _("Phone checks"),
+}
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+
+def _days(n: int) -> str:
+    return ngettext("%(count)s day", "%(count)s days", n) % {"count": n}
+
+
+def _hours(n: int) -> str:
+    return ngettext("%(count)s hour", "%(count)s hours", n) % {"count": n}
+
+
+@register.filter
+def kind_plural(kind: str) -> str:
+    """A service type's name in the plural ("imei_unlock" → "IMEI unlocks")."""
+    return str(KIND_PLURALS.get(kind, kind))
 
 
 @register.filter
@@ -20,12 +39,12 @@ def duration(seconds) -> str:
         return ""
     seconds = int(seconds)
     if seconds < 60:
-        return "under a minute"
+        return gettext("under a minute")
     minutes = seconds // 60
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     if days:
-        return _plural(days, "day") + (f" {hours} h" if hours else "")
+        return _days(days) + (f" {hours} h" if hours else "")
     if hours:
         return f"{hours} h" + (f" {minutes} min" if minutes else "")
     return f"{minutes} min"
@@ -39,10 +58,10 @@ def hours_label(hours, style="") -> str:
     hours = int(hours)
     in_days = hours > 24 and hours % 24 == 0
     if style == "short":
-        return _plural(hours // 24, "day") if in_days else _plural(hours, "hour")
-    text = _plural(hours, "hour")
+        return _days(hours // 24) if in_days else _hours(hours)
+    text = _hours(hours)
     if in_days:
-        text += f" ({_plural(hours // 24, 'day')})"
+        text += f" ({_days(hours // 24)})"
     return text
 
 

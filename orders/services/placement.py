@@ -17,7 +17,7 @@ from functools import partial
 from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from accounts.services import terms_acceptance_record
@@ -114,7 +114,11 @@ def _check_customer(user: User, *, accept_terms: bool, ip: str | None, user_agen
 
 
 def _limit_message(limit: int) -> str:
-    return f"You can place up to {limit} orders an hour. Please wait a little and try again."
+    return ngettext(
+        "You can place up to %(limit)s order an hour. Please wait a little and try again.",
+        "You can place up to %(limit)s orders an hour. Please wait a little and try again.",
+        limit,
+    ) % {"limit": limit}
 
 
 def _check_rate(user: User, extra: int = 1) -> None:
@@ -378,12 +382,14 @@ def order_place_bulk(*, user: User, request: PlaceRequest, imeis_text: str) -> B
             lines.append(BulkLine(number, imei, "refused", problem))
             continue
         if imei in seen:
-            lines.append(BulkLine(number, imei, "refused", "Repeated in this list."))
+            lines.append(BulkLine(number, imei, "refused", gettext("Repeated in this list.")))
             continue
         seen.add(imei)
         if imei in open_imeis:
             lines.append(
-                BulkLine(number, imei, "refused", "Already has an open order for this service.")
+                BulkLine(
+                    number, imei, "refused", gettext("Already has an open order for this service.")
+                )
             )
             continue
         existing = earlier.get(tokens[imei])
@@ -450,7 +456,7 @@ def _bulk_write(
             if index >= allowed:
                 line.outcome, line.reason = "refused", _limit_message(limit)
             elif index >= covered:
-                line.outcome, line.reason = "refused", "Not enough balance left."
+                line.outcome, line.reason = "refused", gettext("Not enough balance left.")
             else:
                 line_request = PlaceRequest(**{**request.__dict__, "form_token": tokens[line.imei]})
                 line.order = _order_new(

@@ -17,6 +17,7 @@ from disputes.models import Dispute, DisputeMessage
 from orders.models import Order
 from refunds.exceptions import RefundStateError
 from refunds.models import RefundRequest
+from storefronts.labels import without_rule_ids
 from tests.concurrency import race
 from tests.disputes.conftest import dispute_staff_of, jpeg_upload, open_dispute, video
 from tests.factories import UserFactory
@@ -132,7 +133,9 @@ def test_a_refusal_with_a_policy_reason_moves_no_money(delivered_retail, retail_
     assert wallet_of(delivered_retail.user).balance == D("90.00")
     assert not RefundRequest.objects.exists()
     mail = Notification.objects.get(kind="dispute_resolved_refused")
-    assert dispute.get_refusal_reason_display() in mail.body
+    # The customer reads the reason, never the policy's rule ids.
+    assert without_rule_ids(dispute.get_refusal_reason_display()) in mail.body
+    assert "(IS-" not in mail.body and "(DS-" not in mail.body
 
 
 def test_a_refusal_needs_a_policy_reason(delivered_retail, retail_disputes):

@@ -156,6 +156,10 @@ def test_refusal_needs_a_reason_and_moves_nothing(retail, retail_customer, retai
     request.refresh_from_db()
     assert (request.status, request.refusal_reason) == ("refused", "other_provider")
     assert wallet_of(retail_customer).balance == D("100.00")
+    # The customer reads the reason, without the policy's rule id the staff list carries.
+    customer = client_for(retail_customer, RETAIL_HOST)
+    page = customer.get(f"/refunds/{request.pk}/").content.decode()
+    assert "Unlocked elsewhere or through another provider" in page and "(IS-10)" not in page
 
 
 def test_staff_of_another_storefront_never_see_the_request(

@@ -338,3 +338,13 @@ def test_the_customers_dispute_list_keeps_a_fixed_number_of_queries(funded_retai
         page = client.get(reverse("disputes_list"))
     assert len(re.findall(rb'href="/disputes/\d+/"', page.content)) == 4
     assert len(many) == len(few)
+
+
+def test_the_dispute_page_reads_the_attestations_in_the_customers_language(delivered_reseller):
+    """Issue 14: what the customer confirmed is stored as the terms wrote it and shown in the
+    page's language."""
+    dispute = open_dispute(delivered_reseller)
+    client = client_for(delivered_reseller.user, RESELLER_HOST)
+    page = client.get(f"/disputes/{dispute.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'lang="es"' in page
+    assert "One unedited video" not in page and "Un vídeo sin editar" in page

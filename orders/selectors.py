@@ -31,6 +31,7 @@ from accounts.models import TermsAcceptance
 from catalog.models import Service, ServiceField
 from catalog.selectors import service_custom_fields_attach
 from providers.models import ServiceRoute
+from storefronts.numbers import MAX_ID
 
 from .models import DONE_STATUSES, OPEN_STATUSES, REFUNDED_STATUSES, Order, OrderEvent, Status
 
@@ -336,6 +337,8 @@ def service_for_order_form(*, storefront, user, pk: int, imei: str = "") -> Serv
 
     Order placement's hottest read, written out once instead of composed by the ORM each time
     (two correlated subqueries cost more to compile than to run: issue 13)."""
+    if not 0 < pk <= MAX_ID:  # from the URL: beyond any id (the ORM would find nothing)
+        return None
     order, field = Order._meta, ServiceField._meta
     service = Service._meta.db_table
     statuses = list(OPEN_STATUSES)

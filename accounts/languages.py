@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from storefronts.languages import language_choose
 from storefronts.models import Storefront
 
 from .models import User
@@ -14,10 +15,7 @@ def language_for_recipient(*, storefront: Storefront | None, user: User | None =
     default; platform notices (no storefront) are in English."""
     if storefront is None:
         return "en"
-    offered = storefront.offered_languages
-    if user is not None and user.language in offered:
-        return user.language
-    return storefront.default_language if storefront.default_language in offered else offered[0]
+    return language_choose(storefront, saved=user.language if user is not None else "")
 
 
 def speaking_to(*, storefront: Storefront | None, user: User | None = None):

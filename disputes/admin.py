@@ -52,9 +52,7 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "overdue":
             return queryset.filter(selectors.overdue_condition(now))
         if self.value() == "today":
-            return queryset.filter(
-                status=Dispute.Status.OPEN, next_due_at__lte=now + timezone.timedelta(days=1)
-            )
+            return queryset.filter(selectors.due_soon_condition(now))
         return queryset
 
 

@@ -8,13 +8,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accounts.dashboard import DashboardPanel, DashboardWindow, dashboard_panel_register
-from storefronts.charts import duration_text, share_bars
+from storefronts.charts import duration_text, share, share_bars
 
 from . import selectors
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def disputes_panel_context(window: DashboardWindow) -> dict:
@@ -22,8 +18,8 @@ def disputes_panel_context(window: DashboardWindow) -> dict:
     figures = selectors.dispute_dashboard_figures(
         storefront=storefront, now=window.now, since=window.since
     )
-    first_on_time = _share(figures["answered_on_time"], figures["answered"])
-    resolved_on_time = _share(figures["resolved_on_time"], figures["resolved"])
+    first_on_time = share(figures["answered_on_time"], figures["answered"])
+    resolved_on_time = share(figures["resolved_on_time"], figures["resolved"])
     queue = reverse("admin:disputes_dispute_changelist")
     return {
         "figures": figures,

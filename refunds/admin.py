@@ -40,11 +40,9 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "overdue":
-            return queryset.filter(status__in=RefundRequest.OPEN, due_at__lt=now)
+            return queryset.filter(selectors.request_overdue_condition(now))
         if self.value() == "today":
-            return queryset.filter(
-                status__in=RefundRequest.OPEN, due_at__lte=now + timezone.timedelta(days=1)
-            )
+            return queryset.filter(selectors.request_due_soon_condition(now))
         return queryset
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accounts.dashboard import DashboardPanel, DashboardWindow, dashboard_panel_register
-from storefronts.charts import duration_text, share_bars
+from storefronts.charts import duration_text, share, share_bars
 
 from . import selectors
 
@@ -19,8 +19,7 @@ def refunds_panel_context(window: DashboardWindow) -> dict:
         storefront=storefront, now=window.now, since=window.since
     )
     unit = "business days" if storefront.refund_due_in_business_days else "days"
-    decided = figures["decided"]
-    on_time = figures["decided_on_time"] / decided if decided else None
+    on_time = share(figures["decided_on_time"], figures["decided"])
     queue = reverse("admin:refunds_refundrequest_changelist")
     return {
         "figures": figures,

@@ -89,6 +89,17 @@ def refund_request_counts(*, storefront: Storefront | None) -> dict[str, str]:
     return {status: count_text(number) for status, number in counts.items()}
 
 
+def request_overdue_condition(now: dt.datetime) -> Q:
+    """IS-7 / DS-16: an open request past its due date (the Support queue's filter and the
+    dashboard count the same rows)."""
+    return Q(status__in=RefundRequest.OPEN, due_at__lt=now)
+
+
+def request_due_soon_condition(now: dt.datetime) -> Q:
+    """An open request due within a day, overdue ones included."""
+    return Q(status__in=RefundRequest.OPEN, due_at__lte=now + dt.timedelta(days=1))
+
+
 def refund_dashboard_figures(
     *, storefront: Storefront, now: dt.datetime, since: dt.datetime
 ) -> dict:
@@ -101,8 +112,8 @@ def refund_dashboard_figures(
     """
     due = RefundRequest.objects.filter(storefront=storefront, status__in=RefundRequest.OPEN)
     figures = due.aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        due_within_a_day=Count("pk", filter=Q(due_at__lte=now + dt.timedelta(days=1))),
+        overdue=Count("pk", filter=request_overdue_condition(now)),
+        due_within_a_day=Count("pk", filter=request_due_soon_condition(now)),
     )
     took = ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
     figures.update(

@@ -51,6 +51,11 @@ def _number(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` (0 … 1), or None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
 def duration_text(value: dt.timedelta | None) -> str:
     """For a table beside a chart: "2 d 4 h", "5 h 10 min", "—" for nothing measured."""
     if value is None:

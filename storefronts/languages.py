@@ -36,4 +36,4 @@ def language_choose(
         matched = accept_language_match(accept_language, offered)
         if matched:
             return matched
-    return storefront.default_language if storefront.default_language in offered else offered[0]
+    return offered[0]  # the default (offered_languages puts it first; the admin requires it)

@@ -293,7 +293,8 @@ def notification_queue(
 
 def notifications_queue_many(items: list[dict]) -> list[Notification]:
     """``notification_queue`` for many e-mails written in one transaction (a batch of orders
-    completed together): one INSERT for the rows, then each handed to a worker after commit.
+    completed together): one INSERT for the rows, then one message to the e-mail worker after
+    commit for all of them, not one each from the worker that completed the orders.
     Each item holds ``notification_queue``'s arguments."""
     rows = [
         Notification(
@@ -312,8 +313,8 @@ def notifications_queue_many(items: list[dict]) -> list[Notification]:
         for item in items
     ]
     created = Notification.objects.bulk_create(rows)
-    for notification in created:
-        transaction.on_commit(partial(_notification_schedule, notification.pk))
+    if created:
+        transaction.on_commit(partial(_notifications_schedule, [n.pk for n in created]))
     return created
 
 
@@ -326,6 +327,18 @@ def _notification_schedule(notification_id: int) -> None:
         tasks.notification_send.apply_async((notification_id,), retry=False)
     except Exception:  # noqa: BLE001 - a broker outage must not fail the change that was made
         log.warning("could not schedule notification %s; the sweep will send it", notification_id)
+
+
+def _notifications_schedule(notification_ids: list[int]) -> None:
+    """``_notification_schedule`` for many: one task that sends them all on the e-mail queue."""
+    from . import tasks
+
+    try:
+        tasks.notifications_send.apply_async((notification_ids,), retry=False)
+    except Exception:  # noqa: BLE001 - as above: the sweep sends them later
+        log.warning(
+            "could not schedule %s notifications; the sweep will send them", len(notification_ids)
+        )
 
 
 def notification_send(*, notification_id: int) -> str:

@@ -24,6 +24,20 @@ def notification_send(self, notification_id: int) -> str:
     return outcome
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notifications_send(notification_ids: list[int]) -> dict[str, int]:
+    """Send the notifications written together (a batch of completed orders), one after another
+    in this task; one that meets a mail-server error goes on alone, with ``notification_send``'s
+    retries. Redelivered after a crash, it skips those already sent."""
+    outcomes: dict[str, int] = {}
+    for notification_id in notification_ids:
+        outcome = services.notification_send(notification_id=notification_id)
+        if outcome == "retry":
+            notification_send.apply_async((notification_id,), countdown=_backoff(0))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 @shared_task
 def notifications_send_stuck() -> int:
     """Beat: queued notifications whose task was lost (broker down, worker gone) are sent again."""

@@ -11,19 +11,25 @@ row but for the columns that make them rows of their own:
 
 - customers (``accounts_user``) with wallets, one card top-up each (a succeeded payment and its
   deposit), joined over two years;
-- orders over two years, by a hash of the row spread over the customers (about ten each; one in
-  twenty is the demo customer's, a reseller's account that grows with the table), in several
-  services; orders older than two days completed, rejected, cancelled, refused or refunded on
-  request, newer ones also queued, submitted, in process, some held, some late;
+- orders, by a hash of the row spread over the customers, in several services; orders older
+  than five days completed, rejected, cancelled, refused or refunded on request, newer ones also
+  queued, submitted, in process, some held, some late;
 - each order's events (placed, sent, the outcome: about three), its debit, and for a closed one
   its refund, with every entry's running balance (a window sum), so that each wallet's balance is
   the sum of its entries and ``ledger_audit`` passes;
 - a refund request for each order refunded on request (paid), some refused and some still open,
   with their events; disputes on some completed orders, resolved or open, with theirs.
 
-It measures the pages below at ``BENCH_SCALE_SMALL`` orders (1,000, of a hundred customers), grows
-the same data to ``BENCH_SCALE_ORDERS`` (1,000,000) orders of ``BENCH_SCALE_CUSTOMERS`` (100,000)
-customers, VACUUMs and ANALYZEs as autovacuum would, and measures again. Each page:
+The small database (``BENCH_SCALE_SMALL``, 1,000 orders of 250 customers) is the storefronts'
+last 30 days: what is open now (in process, held, late, open refund requests and disputes) and
+the staff dashboard's window. The million adds ``BENCH_SCALE_ORDERS`` − 1,000 orders of
+``BENCH_SCALE_CUSTOMERS`` (100,000) customers before that, over two years, all closed (one in
+twenty the reseller's, whose account grows with the table). So the big database is the small one
+with a thousand times the history, which is what "flat at a million orders" asks of a page; and
+the small one is dense enough (more disputes, refusals and reseller orders than a shop has) that
+every list measured shows the same rows at both sizes or a full first page at each: a ratio
+measures the table under the page, not 100 rows drawn against 5. It measures the pages at 1k, grows the data, VACUUMs and
+ANALYZEs as autovacuum would, and measures again. Each page:
 ``BENCH_SCALE_WARMUP`` requests, then ``BENCH_SCALE_REQUESTS`` timed ones over real HTTP to gunicorn
 (sessions and cache in Redis, as in production); the p95 of each, and its ratio 1M ÷ 1k (the
 target: ≤ 1.5 for every page; the worst is ``scale_p95_ratio``). Any page that does not answer
@@ -90,9 +96,29 @@ BIG_TABLES = (
 )
 STATE_TABLE = "bench_scale_state"  # the 1k figures of a kept database (BENCH_SCALE_KEEP=1)
 TWO_YEARS = 730 * 1440  # minutes
+MONTH = 30 * 1440  # the small database's orders are the last MONTH's (the dashboard's window)
 RECENT = 5 * 1440  # orders younger than this may still be open
 FRESH = 180  # and younger than this they are (no outcome dated in the future)
-RESELLER_SHARE = 20  # one order in 20 is the reseller's
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a call of ``grow`` adds: the orders' ages (minutes, from … to) and how dense the
+    rows each list shows are among them."""
+
+    name: str
+    ages: tuple[int, int]
+    reseller_share: int  # one order in this many is the reseller's
+    disputed_every: int  # a dispute on one delivered order in this many
+    refused_every: int  # a refused refund request on one delivered order in this many
+
+
+# The storefront's last month, with enough of each kind of row that every list measured has a
+# full first page (more disputes and refusals than a shop has: a list of 5 rows against one of
+# 100 would measure the rows on the page, not the table under it) …
+RECENT_MONTH = Batch("a", (0, MONTH), reseller_share=5, disputed_every=3, refused_every=3)
+# … and its history before that, closed long ago, at the rates of a shop.
+HISTORY = Batch("b", (MONTH, TWO_YEARS), reseller_share=20, disputed_every=500, refused_every=100)
 
 
 # --- the template rows, made by the app -----------------------------------------------------
@@ -259,7 +285,7 @@ def text(value: str) -> str:
 
 def order_source(
     t: Template,
-    batch: str,
+    batch: Batch,
     first_order: int,
     first_user: int,
     customers: int,
@@ -273,7 +299,9 @@ def order_source(
     name = f"(ARRAY[{', '.join(text(s[1]) for s in services)}])[{pick}]"
     price = f"(ARRAY[{', '.join(s[3] for s in services)}]::numeric[])[{pick}]"
     # A customer by a hash of the row (a few more or fewer orders each, as people are), one
-    # order in RESELLER_SHARE the reseller's.
+    # order in batch.reseller_share the reseller's.
+    share = batch.reseller_share
+    first_age, last_age = batch.ages
     customer = f"((hashint4(g)::bigint + 2147483648) % {customers})"
     recent = (
         "CASE WHEN h < 40 THEN 'completed' WHEN h < 55 THEN 'submitted' "
@@ -290,11 +318,13 @@ def order_source(
                CASE WHEN age < {FRESH} THEN {fresh} WHEN age < {RECENT} THEN {recent}
                     ELSE {old} END AS status
         FROM (
-            SELECT g, ((g::bigint + {first_order}) * 7919) % {TWO_YEARS} AS age, g % 100 AS h,
-                   CASE WHEN g % {RESELLER_SHARE} = 0 THEN {t.reseller}
+            SELECT g, {first_age} + ((g::bigint + {first_order}) * 7919) % {last_age - first_age}
+                       AS age,
+                   g % 100 AS h,
+                   CASE WHEN g % {share} = 0 THEN {t.reseller}
                         ELSE {first_user} + 1 + {customer} END AS user_id,
-                   CASE WHEN g % {RESELLER_SHARE} = 0 THEN {text(reseller_email)}
-                        ELSE 'c' || (1 + {customer}) || '.{batch}s{t.storefront}@bench.example'
+                   CASE WHEN g % {share} = 0 THEN {text(reseller_email)}
+                        ELSE 'c' || (1 + {customer}) || '.{batch.name}s{t.storefront}@bench.example'
                    END AS email,
                    {service_id} AS service_id, {name} AS service_name, {price} AS price,
                    '35' || lpad(({first_order} + g)::text, 13, '0') AS imei
@@ -302,7 +332,9 @@ def order_source(
         ) s1"""
 
 
-def grow(url: str, templates: dict[int, Template], customers: int, orders: int, batch: str) -> dict:
+def grow(
+    url: str, templates: dict[int, Template], customers: int, orders: int, batch: Batch
+) -> dict:
     """Add ``customers`` customers and ``orders`` orders (with everything they bring), split
     between the storefronts; the seconds each table took."""
     import psycopg
@@ -321,7 +353,7 @@ def grow(url: str, templates: dict[int, Template], customers: int, orders: int, 
         cursor.execute("SET work_mem = '256MB'")
         cursor.execute("SET maintenance_work_mem = '256MB'")
         for t in templates.values():
-            tag = f"{batch}s{t.storefront}"
+            tag = f"{batch.name}s{t.storefront}"
             cursor.execute("SELECT email FROM accounts_user WHERE id = %s", [t.reseller])
             (reseller_email,) = cursor.fetchone()
             first_user = max_id(cursor, "accounts_user")
@@ -463,8 +495,8 @@ def grow(url: str, templates: dict[int, Template], customers: int, orders: int, 
                           WHERE id > {first_entry} GROUP BY wallet_id) e
                     WHERE w.id = e.wallet_id""",
             )
-            timed("refunds", refund_requests, cursor, t, new_orders)
-            timed("disputes", disputes, cursor, t, new_orders)
+            timed("refunds", refund_requests, cursor, t, new_orders, batch.refused_every)
+            timed("disputes", disputes, cursor, t, new_orders, batch.disputed_every)
     return timings
 
 
@@ -554,7 +586,7 @@ def ledger_entries(cursor, t: Template, new_orders: str, first_payment: int) -> 
     )
 
 
-def refund_requests(cursor, t: Template, new_orders: str) -> None:
+def refund_requests(cursor, t: Template, new_orders: str, refused_every: int) -> None:
     """Paid for each order refunded on request; refused for some delivered ones; open for some
     late ones. Each with its events."""
     first = max_id(cursor, "refunds_refundrequest")
@@ -571,7 +603,7 @@ def refund_requests(cursor, t: Template, new_orders: str) -> None:
                    {refund_time()} AS decided
             FROM orders_order o
             WHERE {new_orders} AND (o.status = 'refunded'
-                OR (o.status = 'completed' AND o.id % 100 = 7
+                OR (o.status = 'completed' AND o.id % {refused_every} = 1
                     AND o.placed_at < now() - interval '3 days')
                 OR (o.status IN ('queued', 'submitted', 'in_process')
                     AND o.due_at + interval '10 minutes' < now()))""",
@@ -624,8 +656,8 @@ def refund_requests(cursor, t: Template, new_orders: str) -> None:
     )
 
 
-def disputes(cursor, t: Template, new_orders: str) -> None:
-    """On one delivered order in 500: resolved (a corrected code sent) once older than a week,
+def disputes(cursor, t: Template, new_orders: str, disputed_every: int) -> None:
+    """On one delivered order in ``disputed_every``: resolved (a corrected code sent) once older than a week,
     open before; each with its events."""
     first = max_id(cursor, "disputes_dispute")
     clone(
@@ -636,7 +668,8 @@ def disputes(cursor, t: Template, new_orders: str) -> None:
                    o.completed_at + interval '1 hour' AS opened,
                    o.completed_at < now() - interval '7 days' AS resolved
             FROM orders_order o
-            WHERE {new_orders} AND o.status = 'completed' AND o.id % 500 = 3""",
+            WHERE {new_orders} AND o.status = 'completed'
+                  AND o.id % {disputed_every} = {3 % disputed_every}""",
         {
             "order_id": "s.order_id",
             "user_id": "s.user_id",
@@ -1057,7 +1090,7 @@ def main() -> int:
             call_command("migrate", verbosity=0, interactive=False)
             print("The demo storefronts, and the template rows through the services…", flush=True)
             templates = templates_make()
-            grow(url, templates, max(2, small // 10), small, "a")
+            grow(url, templates, max(2, small // 4), small, RECENT_MONTH)
             vacuum(url)
             ledger_check()
             who = people(templates)
@@ -1077,7 +1110,7 @@ def main() -> int:
             )
             grown = time.perf_counter()
             state_save(url, {**state, "complete": False})
-            timings = grow(url, templates, customers, orders - small, "b")
+            timings = grow(url, templates, customers, orders - small, HISTORY)
             vacuumed = vacuum(url)
             build = time.perf_counter() - grown
             parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())

@@ -6,6 +6,7 @@ import unicodedata
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
@@ -14,6 +15,8 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .counting import COUNT_CAP
 from .labels import choices_without_rule_ids, without_rule_ids
@@ -110,6 +113,16 @@ class StorefrontScopedAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return JunkSafeChangeList
+
+    def action_checkbox(self, obj):
+        """Each row's checkbox, the same markup as Django's widget, written as one string: the
+        widget's template, rendered once for each of a list's 100 rows, was a third of its time."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def _scoped(self, request) -> bool:
         return not request.user.is_superuser

@@ -102,15 +102,17 @@ def fresh_cache_namespace(settings):
 @pytest.fixture(autouse=True)
 def notifications_sent_in_process(monkeypatch):
     """E-mails go through the notification log: a row, then a Celery task after commit. No
-    worker runs in the tests, so that one task runs in the test process (Celery's ``apply``),
-    the real task and service included; ``mail.outbox`` sees the mail once the commit callbacks
-    run (``django_capture_on_commit_callbacks(execute=True)``)."""
+    worker runs in the tests, so that task (or the one for many written together) runs in the
+    test process (Celery's ``apply``), the real task and service included; ``mail.outbox`` sees
+    the mail once the commit callbacks run (``django_capture_on_commit_callbacks(execute=True)``)."""
     from accounts import tasks
 
-    task = tasks.notification_send
-    monkeypatch.setattr(
-        task, "apply_async", lambda args=None, kwargs=None, **options: task.apply(args, kwargs)
-    )
+    for task in (tasks.notification_send, tasks.notifications_send):
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda args=None, kwargs=None, task=task, **options: task.apply(args, kwargs),
+        )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from config.celery import app
         ("orders.tasks.orders_poll_bulk", "polling"),
         ("orders.tasks.orders_poll_due", "polling"),
         ("accounts.tasks.notification_send", "email"),
+        ("accounts.tasks.notifications_send", "email"),
         ("accounts.tasks.notifications_send_stuck", "email"),
         ("api.tasks.webhook_delivery_send", "webhooks"),
         ("billing.tasks.ledger_audit_nightly", "celery"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import tasks
 from accounts.models import Notification
-from accounts.services import account_suspend, notification_queue
+from accounts.services import account_suspend, notification_queue, notifications_queue_many
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +156,52 @@ def test_the_task_asks_celery_to_retry_with_backoff(retail, settings, monkeypatc
     assert 20 <= asked["countdown"] <= 40  # about 30 s, with jitter
     notification.refresh_from_db()
     assert notification.status == Status.QUEUED and notification.attempts == 1
+
+
+def many(storefront, count: int) -> list[dict]:
+    return [
+        {
+            "storefront": storefront,
+            "to": f"customer{n}@example.com",
+            "kind": "test_notice",
+            "subject": f"Hello {n}",
+            "body": "A test notice.",
+        }
+        for n in range(count)
+    ]
+
+
+def test_notifications_written_together_go_to_the_email_worker_in_one_message(
+    retail, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent_as = []
+    monkeypatch.setattr(
+        tasks.notifications_send,
+        "apply_async",
+        lambda args, **kw: sent_as.append(args) or tasks.notifications_send.apply(args),
+    )
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        written = notifications_queue_many(many(retail, 3))
+    assert sent_as == [([n.pk for n in written],)]  # one message, not one per e-mail
+    assert sorted(m.to[0] for m in mail.outbox) == [f"customer{n}@example.com" for n in range(3)]
+    assert set(Notification.objects.values_list("status", flat=True)) == {Status.SENT}
+    # Redelivered after the worker died: nothing goes out twice.
+    again = tasks.notifications_send.apply(([n.pk for n in written],)).get()
+    assert again == {"skipped": 3} and len(mail.outbox) == 3
+
+
+def test_one_of_many_that_meets_a_mail_server_error_is_retried_alone(
+    retail, settings, django_capture_on_commit_callbacks
+):
+    FlakyMailServer.tries = 0
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyMailServer"
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first, second = notifications_queue_many(many(retail, 2))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.SENT, 2)  # its own retry sent it
+    assert (second.status, second.attempts) == (Status.SENT, 1)
+    assert len(mail.outbox) == 2
 
 
 def test_a_notification_whose_task_was_lost_is_sent_by_the_sweep(

@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     Case,
     IntegerField,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -16,7 +15,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service, ServiceField
+from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service
 
 CENT = Decimal("0.01")
 
@@ -30,9 +29,17 @@ def services_active(*, storefront) -> QuerySet[Service]:
 
 def service_custom_fields_attach(service: Service) -> None:
     """Its custom fields on ``service.custom_fields``: read only when ``has_custom_fields`` (read
-    with the service) says it has some; most services have none, and cost no query."""
-    fields = None if service.has_custom_fields else ServiceField.objects.none()
-    prefetch_related_objects([service], Prefetch("custom_fields", queryset=fields))
+    with the service) says it has some; most services have none, and cost no query.
+
+    None is stored as ``prefetch_related_objects`` would store it, without its machinery, which
+    cost order placement more than a query (issue 13)."""
+    if service.has_custom_fields:
+        prefetch_related_objects([service], "custom_fields")
+        return
+    none = service.custom_fields.none()
+    none._result_cache, none._prefetch_done = [], True
+    cache_name = Service.custom_fields.field.remote_field.cache_name
+    service.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = none
 
 
 def service_page_get(*, storefront, pk: int) -> Service | None:

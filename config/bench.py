@@ -109,6 +109,9 @@ def order_place_baseline(request, service_id: int):
         if row is None:
             return HttpResponse("no such service", status=404)
         price, name, kind = row
+        # Order numbers run per storefront (issue 14): the same counter upsert as placement,
+        # taken the same way, in its own statement before the transaction.
+        number = order_numbers_take(storefront_id=storefront.pk)
         with transaction.atomic():
             cursor.execute(DEBIT_SQL, [price, user.pk, price])
             debited = cursor.fetchone()
@@ -119,9 +122,7 @@ def order_place_baseline(request, service_id: int):
                 cursor,
                 Order,
                 storefront_id=storefront.pk,
-                # Order numbers run per storefront (issue 14): the same counter upsert as
-                # placement, a write the real path cannot avoid either.
-                number=order_numbers_take(storefront_id=storefront.pk),
+                number=number,
                 user_id=user.pk,
                 service_id=service_id,
                 kind=kind,

@@ -14,3 +14,4 @@ application = get_wsgi_application()
 # of order placement, issue 13). Instagram's gc.freeze(); nothing is leaked, only not re-scanned.
 gc.collect()
 gc.freeze()
+gc.set_threshold(20_000, 20, 20)

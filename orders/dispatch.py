@@ -151,10 +151,12 @@ def _note(order: Order, note: str) -> None:
 
 # What most runs of a burst's orders need to know, in one query written by hand: the order's
 # status, hold and kind, and whether another run is sending it right now (an attempt started
-# less than IN_FLIGHT_SURE ago, as a batch that took it along has). They end here, and the ORM's
+# less than IN_FLIGHT_GRACE ago, as a batch that took it along has). They end here, and the ORM's
 # building of this query, or the reads of the full check below, cost more than the query (the
 # dispatch rate, issue 13).
-IN_FLIGHT_SURE = dt.timedelta(seconds=30)  # _attempt_resolve waits longer: timeout + 30 s
+# An attempt is in flight for its route's timeout plus this grace; one started less than the
+# grace alone ago is in flight whatever its route (the quick check above the full one).
+IN_FLIGHT_GRACE = dt.timedelta(seconds=30)
 DISPATCH_STATE_SQL = (
     f"SELECT o.status, o.held_at IS NOT NULL, o.kind, EXISTS (SELECT 1 FROM "
     f"{DispatchAttempt._meta.db_table} a WHERE a.order_id = o.id AND a.state = %s "
@@ -166,7 +168,7 @@ def order_dispatch(*, order_id: int) -> str:
     """Send a queued order to its first working route, once. Returns what happened; raises
     RetryLater when it should run again later."""
     with connection.cursor() as cursor:
-        since = connection.ops.adapt_datetimefield_value(timezone.now() - IN_FLIGHT_SURE)
+        since = connection.ops.adapt_datetimefield_value(timezone.now() - IN_FLIGHT_GRACE)
         cursor.execute(DISPATCH_STATE_SQL, [str(State.STARTED), since, order_id])
         row = cursor.fetchone()
     if row is None:
@@ -302,7 +304,9 @@ def _attempt_resolve(order: Order, attempt: DispatchAttempt) -> bool:
         _attempt_finish(attempt, State.FAULT, error="route deleted")
         return True
     connection = attempt.route.connection
-    in_flight = attempt.created_at + dt.timedelta(seconds=connection.timeout_seconds + 30)
+    in_flight = (
+        attempt.created_at + dt.timedelta(seconds=connection.timeout_seconds) + IN_FLIGHT_GRACE
+    )
     if attempt.state == State.STARTED and timezone.now() < in_flight:
         # Another run is sending it now (a batch that took it along, or a run of its own task
         # that a worker restart delivered twice). That run records the outcome; if it dies

@@ -261,16 +261,14 @@ def main() -> int:
             noop_seconds = measure_noops(noops, broker)
             order_seconds = measure_orders(ids, broker, timeout=max(120.0, orders * 0.5))
             noop_seconds = (noop_seconds + measure_noops(noops, broker)) / 2
-            emails = (
-                broker.waiting("email"),
-                Notification.objects.filter(
-                    kind="order_completed", status=Notification.Status.QUEUED
-                ).count(),
-            )
+            email_messages = broker.waiting("email")
+            emails = Notification.objects.filter(
+                kind="order_completed", status=Notification.Status.QUEUED
+            ).count()
         report(orders, order_seconds, noops, noop_seconds, concurrency)
         print(
-            f"  e-mails written: {emails[1]}, waiting for their worker on the email queue in "
-            f"{emails[0]} messages (one per bulk poll)"
+            f"  e-mails written: {emails}, waiting for their worker on the email queue in "
+            f"{email_messages} messages (one per bulk poll)"
         )
         if args.verbose:
             task_times(worker.log)

@@ -67,10 +67,12 @@ from accounts.models import User
 from orders.models import Order, OrderEvent, Status
 from storefronts.outbound import (
     OutboundError,
+    OutboundMalformed,
     OutboundRefused,
     outbound_failure,
     outbound_post,
     outbound_url_check,
+    outbound_url_parse,
 )
 
 from .models import WebhookDelivery, WebhookEndpoint
@@ -129,6 +131,13 @@ def webhook_url_clean(url: str) -> str:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:
         raise WebhookError("Enter a full URL, like https://example.com/unlock-webhook.") from exc
+    try:
+        outbound_url_parse(url)
+    except OutboundMalformed as exc:
+        raise WebhookError(
+            "Enter a plain URL, like https://example.com/unlock-webhook: no user name or "
+            "password, backslash or spaces."
+        ) from exc
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     production = getattr(settings, "PRODUCTION", False)
@@ -351,6 +360,8 @@ def webhook_backoff(attempt: int) -> dt.timedelta:
 # never a connection error's own text (it could describe an address inside our network).
 FAILURE_TEXTS = {
     "address not allowed": "Not sent: the URL's address is not allowed.",
+    "URL not allowed": "Not sent: the URL is not one plain address (user name, backslash or "
+    "spaces).",
     "host name does not resolve": "Could not connect: the host name does not resolve.",
     "connection refused": "Could not connect: connection refused.",
     "could not connect in time": f"Could not connect within {TIMEOUT_SECONDS} seconds.",

@@ -17,15 +17,20 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from storefronts.admin import StorefrontScopedAdmin
-from storefronts.outbound import OutboundRefused, outbound_url_check
+from storefronts.outbound import (
+    OutboundMalformed,
+    OutboundRefused,
+    outbound_url_check,
+    outbound_url_parse,
+)
 
 from . import services
 from .base import ProviderError
 from .dhru import encoding_note
-from .models import ProviderConnection, ServiceRoute
+from .models import ConnectionAddressChange, ProviderConnection, ServiceRoute, address_origin
 
 log = logging.getLogger(__name__)
 LISTED = 10  # names shown in a message before "and N more"
@@ -75,6 +80,13 @@ class ProviderConnectionForm(forms.ModelForm):
         url = self.cleaned_data.get("base_url") or ""
         if not url:
             return url
+        try:
+            outbound_url_parse(url)
+        except OutboundMalformed as exc:
+            raise ValidationError(
+                "Enter a plain URL, like https://supplier.example.com/: no user name or "
+                "password, backslash or spaces."
+            ) from exc
         if settings.PRODUCTION and not url.lower().startswith("https://"):
             raise ValidationError("Use an https:// URL: the API key travels with every request.")
         try:
@@ -86,9 +98,28 @@ class ProviderConnectionForm(forms.ModelForm):
             ) from exc
         return url
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Where the stored key may go: the origin it was pasted for (none before it is saved).
+        self.previous_origin = self.instance.origin if self.instance.pk else ""
+
+    def moves_the_key(self, cleaned) -> bool:
+        """The base URL's scheme, host or port changes while a key is stored for the old one."""
+        if self.instance.pk is None or self.instance.api_key_set_at is None:
+            return False
+        new = address_origin(cleaned.get("base_url") or "", self.instance.host_header)
+        return new != self.instance.api_key_origin
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("kind") == ProviderConnection.Kind.DHRU:
+            moved = self.moves_the_key(cleaned) and not cleaned.get("new_api_key")
+            if moved and not cleaned.get("forget_api_key"):
+                # The stored key never follows a new address: it must be pasted again.
+                raise ValidationError(
+                    "The address changed (scheme, host or port): paste the supplier's API key "
+                    "again. The stored key is never sent to a new address."
+                )
             has_key = bool(cleaned.get("new_api_key")) or (
                 self.instance.api_key_set_at is not None and not cleaned.get("forget_api_key")
             )
@@ -127,6 +158,7 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
     search_fields = ("name", "base_url", "username")
     readonly_fields = (
         "api_key_state",
+        "address_history",
         "api_version",
         "last_balance",
         "last_balance_at",
@@ -144,6 +176,7 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
                     "username",
                     ("new_api_key", "api_key_state"),
                     "forget_api_key",
+                    "address_history",
                     ("parameter_encoding", "api_version"),
                     "bulk_actions",
                     "storefront_api",
@@ -169,9 +202,20 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        new_key = form.cleaned_data.get("new_api_key")
-        if new_key or form.cleaned_data.get("forget_api_key"):
-            services.connection_api_key_set(connection=obj, api_key=new_key or "")
+        moved = services.connection_edit_finish(
+            connection=obj,
+            previous_origin=form.previous_origin,
+            new_api_key=form.cleaned_data.get("new_api_key") or "",
+            forget_api_key=bool(form.cleaned_data.get("forget_api_key")),
+            actor=request.user,
+        )
+        if moved is not None and change:
+            messages.warning(
+                request,
+                f"{obj}: the address changed from {moved.previous_origin or '(none)'} to "
+                f"{moved.new_origin or '(none)'}; {moved.get_key_display()}. The storefront's "
+                "supplier managers and the platform operators were e-mailed.",
+            )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -187,9 +231,47 @@ class ProviderConnectionAdmin(StorefrontScopedAdmin):
             return "—"
         if obj.api_key_set_at is None:
             return format_html('<span style="color:#b00">{}</span>', "not set")
+        if obj.api_key_moved:
+            return format_html(
+                '<span style="color:#b00">{}</span>',
+                "set for another address: not sent; paste it again",
+            )
         when = formats.date_format(timezone.localtime(obj.api_key_set_at), "j M Y")
         ends = f", ends in …{obj.api_key_last4}" if obj.api_key_last4 else ""
         return format_html('<span style="color:#070">set on {}{}</span>', when, ends)
+
+    ADDRESS_HISTORY_SHOWN = 10
+
+    @admin.display(description="Address changes")
+    def address_history(self, obj):
+        """The connection's last address changes, newest first (who, from where to where, and
+        what became of the key); the full record is ConnectionAddressChange."""
+        if obj is None or not obj.pk:
+            return "—"
+        changes = list(
+            ConnectionAddressChange.objects.filter(connection=obj)
+            .select_related("changed_by")
+            .order_by("-created_at", "-pk")[: self.ADDRESS_HISTORY_SHOWN]
+        )
+        if not changes:
+            return "none"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{}: {} → {} by {}; {}</li>",
+                (
+                    (
+                        formats.date_format(timezone.localtime(c.created_at), "j M Y H:i"),
+                        c.previous_origin or "(none)",
+                        c.new_origin or "(none)",
+                        c.changed_by.email if c.changed_by else "(no account)",
+                        c.get_key_display(),
+                    )
+                    for c in changes
+                ),
+            ),
+        )
 
     @admin.action(description="Import the supplier's service list", permissions=["change"])
     def import_services(self, request, queryset):

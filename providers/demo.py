@@ -86,7 +86,7 @@ def demo_dhru_upstream_seed(
             "priority": 10,
         },
     )
-    if connection.api_key != api_key:
+    if connection.api_key != api_key or connection.api_key_moved:  # e.g. another PORT
         connection_api_key_set(connection=connection, api_key=api_key)
     upstream = {s.slug: s for s in upstream_storefront.services.filter(kind__in=DISPATCHED)}
     for service in storefront.services.filter(kind__in=DISPATCHED):

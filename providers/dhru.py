@@ -366,7 +366,9 @@ class DhruClient(Provider):
         timeout: float = 20,
         host_header: str = "",
         bulk: bool = False,
+        key_elsewhere: bool = False,
     ):
+        self.key_elsewhere = key_elsewhere
         self.url = endpoint_for(base_url)
         self.supports_bulk = bulk
         self.host_header = host_header
@@ -377,10 +379,12 @@ class DhruClient(Provider):
 
     @classmethod
     def from_connection(cls, connection) -> DhruClient:
+        moved = connection.api_key_moved  # pasted for another address: never sent to this one
         return cls(
             base_url=connection.base_url,
             username=connection.username,
-            api_key=connection.api_key,
+            api_key="" if moved else connection.api_key,
+            key_elsewhere=moved,
             parameter_encoding=connection.parameter_encoding,
             timeout=connection.timeout_seconds,
             host_header=connection.host_header,
@@ -414,6 +418,11 @@ class DhruClient(Provider):
     ) -> dict:
         """POST one action; the decoded reply object. Raises ProviderTimeout, ProviderFault,
         or DhruError for an ERROR reply."""
+        if self.key_elsewhere:
+            raise ProviderFault(
+                f"{action} at {self.url}: not sent: the API key was set for another address",
+                public="the API key was set for another address: paste it again",
+            )
         data = {
             "username": self.username,
             "apiaccesskey": self.api_key,

@@ -12,6 +12,22 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from storefronts.crypto import EncryptedTextField
+from storefronts.outbound import OutboundMalformed, outbound_url_parse
+
+
+def address_origin(base_url: str, host_header: str = "") -> str:
+    """Where a connection's key would go: ``scheme://host:port``, and the Host header it is sent
+    as when there is one; "" for no (or an unreadable) base URL. A key is sent only to the origin
+    it was pasted for (issue 29: changing the base URL must not carry the key elsewhere)."""
+    if not (base_url or "").strip():
+        return ""
+    try:
+        scheme, host, port = outbound_url_parse(base_url)
+    except OutboundMalformed:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    site = (host_header or "").strip().lower()
+    return f"{scheme}://{host}:{port}" + (f" as {site}" if site else "")
 
 
 class ProviderConnection(models.Model):
@@ -44,6 +60,12 @@ class ProviderConnection(models.Model):
     )
     api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
     api_key_set_at = models.DateTimeField(null=True, blank=True, editable=False)
+    api_key_origin = models.CharField(
+        max_length=400,
+        blank=True,
+        editable=False,
+        help_text="The address (scheme://host:port) the key was pasted for; it is sent nowhere else",
+    )
     parameter_encoding = models.CharField(
         max_length=12,
         choices=Encoding.choices,
@@ -102,6 +124,46 @@ class ProviderConnection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def origin(self) -> str:
+        return address_origin(self.base_url, self.host_header)
+
+    @property
+    def api_key_moved(self) -> bool:
+        """A key is stored, but for another address than the base URL's now: it is not sent."""
+        return self.api_key_set_at is not None and self.api_key_origin != self.origin
+
+
+class ConnectionAddressChange(models.Model):
+    """A supplier connection's address changed: from where to where, who changed it, and what
+    became of its API key (entered again, or removed so it never follows the new address)."""
+
+    class Key(models.TextChoices):
+        ENTERED_AGAIN = "entered_again", "a new key was entered for the new address"
+        REMOVED = "removed", "the stored key was removed"
+        NONE = "none", "no key was stored"
+
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="+"
+    )
+    connection = models.ForeignKey(
+        ProviderConnection, on_delete=models.CASCADE, related_name="address_changes"
+    )
+    previous_origin = models.CharField(max_length=400, blank=True)
+    new_origin = models.CharField(max_length=400, blank=True)
+    key = models.CharField(max_length=15, choices=Key.choices)
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["connection", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.connection}: {self.previous_origin or '-'} → {self.new_origin or '-'}"
 
 
 class ServiceRoute(models.Model):

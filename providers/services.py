@@ -18,7 +18,7 @@ from catalog.models import Service
 from catalog.services import service_fields_from_supplier
 
 from .base import AccountInfo, RemoteService
-from .models import ProviderConnection, ServiceRoute
+from .models import ConnectionAddressChange, ProviderConnection, ServiceRoute
 from .registry import provider_for
 
 log = logging.getLogger(__name__)
@@ -134,14 +134,111 @@ LAST4_MIN_LENGTH = 12  # a shorter key would give away too much of itself
 
 
 def connection_api_key_set(*, connection: ProviderConnection, api_key: str) -> ProviderConnection:
-    """Store a supplier's new API key, encrypted, with when it was set and (for a key long enough)
-    its last four characters; "" forgets it. Staff can replace a key, never read it back."""
+    """Store a supplier's new API key, encrypted, with when it was set, the address it is for
+    (it is sent nowhere else) and (for a key long enough) its last four characters; "" forgets
+    it. Staff can replace a key, never read it back."""
     api_key = (api_key or "").strip()
     connection.api_key = api_key
     connection.api_key_last4 = api_key[-4:] if len(api_key) >= LAST4_MIN_LENGTH else ""
     connection.api_key_set_at = timezone.now() if api_key else None
-    connection.save(update_fields=["api_key", "api_key_last4", "api_key_set_at"])
+    connection.api_key_origin = connection.origin if api_key else ""
+    connection.save(update_fields=["api_key", "api_key_last4", "api_key_set_at", "api_key_origin"])
     return connection
+
+
+@transaction.atomic
+def connection_edit_finish(
+    *,
+    connection: ProviderConnection,
+    previous_origin: str,
+    new_api_key: str = "",
+    forget_api_key: bool = False,
+    actor=None,
+) -> ConnectionAddressChange | None:
+    """After staff saved a connection: store the key they pasted (or forget it), and when the
+    address moved (scheme, host or port) without a new key, remove the stored one, so that a
+    changed base URL can never carry a key to a listener of someone's choosing (issue 29). A
+    move is recorded and e-mailed to the storefront's supplier managers and the platform
+    operators. Returns the record of the move, or None when the address stayed."""
+    had_key = connection.api_key_set_at is not None
+    if new_api_key or forget_api_key:
+        connection_api_key_set(connection=connection, api_key=new_api_key or "")
+    moved = connection.origin != previous_origin
+    if not moved:
+        return None
+    if new_api_key:
+        key = ConnectionAddressChange.Key.ENTERED_AGAIN
+    elif had_key and not forget_api_key:
+        connection_api_key_set(connection=connection, api_key="")
+        key = ConnectionAddressChange.Key.REMOVED
+    else:
+        key = ConnectionAddressChange.Key.NONE
+    change = ConnectionAddressChange.objects.create(
+        storefront_id=connection.storefront_id,
+        connection=connection,
+        previous_origin=previous_origin,
+        new_origin=connection.origin,
+        key=key,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _address_change_send(change)
+    log.warning(
+        "supplier connection %s (storefront %s) moved from %s to %s; key %s",
+        connection.pk,
+        connection.storefront_id,
+        previous_origin or "-",
+        change.new_origin or "-",
+        key,
+    )
+    return change
+
+
+def _supplier_managers(storefront):
+    """The storefront's active staff who may change its supplier connections."""
+    perm = Q(
+        groups__permissions__codename="change_providerconnection",
+        groups__permissions__content_type__app_label="providers",
+    ) | Q(
+        user_permissions__codename="change_providerconnection",
+        user_permissions__content_type__app_label="providers",
+    )
+    return (
+        get_user_model()
+        .objects.filter(storefront=storefront, is_staff=True, is_active=True)
+        .filter(perm)
+        .exclude(email="")
+        .distinct()
+        .only("pk", "email")
+    )
+
+
+def _address_change_send(change: ConnectionAddressChange) -> None:
+    connection = change.connection
+    storefront = connection.storefront
+    who = change.changed_by.email if change.changed_by else "someone without an account"
+    subject = f"[{storefront.display_name}] Supplier {connection.name}: address changed"
+    body = (
+        f"The address of the supplier connection {connection.name} was changed by {who}.\n\n"
+        f"Before: {change.previous_origin or '(none)'}\n"
+        f"Now:    {change.new_origin or '(none)'}\n"
+        f"API key: {change.get_key_display()}.\n\n"
+        "Orders, balance checks and imports go to the new address from now on. If you did not "
+        "expect this change, set the address back, paste the supplier's key again, and ask "
+        "the supplier for a new key.\n"
+    )
+    for member in _supplier_managers(storefront):
+        notification_queue(
+            storefront=storefront,
+            to=member.email,
+            kind="supplier_address_changed",
+            subject=subject,
+            body=body,
+            about=connection,
+            user=member,
+        )
+    notification_queue_admins(
+        kind="supplier_address_changed", subject=subject, body=body, about=connection
+    )
 
 
 @dataclass

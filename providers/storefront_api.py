@@ -30,6 +30,8 @@ def storefront_api_call(
     base = (connection.base_url or "").strip()
     if not base:
         raise StorefrontApiUnavailable("This supplier connection has no address.")
+    if connection.api_key_moved:  # pasted for another address: never sent to this one
+        raise StorefrontApiUnavailable("The API key was set for another address.")
     if not connection.api_key:
         raise StorefrontApiUnavailable("No API key is stored for this supplier.")
     headers = {

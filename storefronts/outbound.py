@@ -30,7 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import LocationParseError, NewConnectionError
+from urllib3.util import parse_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
@@ -49,6 +50,12 @@ class OutboundRefused(OutboundError):
 
 class OutboundUnresolved(OutboundError):
     category = "host name does not resolve"
+
+
+class OutboundMalformed(OutboundRefused):
+    """The URL itself is refused (before any look-up): it is not one plain http(s) address."""
+
+    category = "URL not allowed"
 
 
 def loopback_allowed() -> bool:
@@ -123,20 +130,57 @@ class Target:
     address: str  # the checked IP address the connection is made to
 
 
-def _url_parts(url: str):
-    parts = urlsplit((url or "").strip())
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise OutboundRefused("only http and https URLs with a host")
+def _host_normal(host: str) -> str:
+    """A host name as both parsers are compared on: no brackets or final dot, lower case, IDNA."""
+    host = host.strip("[]").rstrip(".").lower()
     try:
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
-    except ValueError as exc:
-        raise OutboundRefused("the port is not a number") from exc
-    host = parts.hostname.rstrip(".").lower()
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
     except UnicodeError as exc:
-        raise OutboundRefused("the host name is not valid") from exc
+        raise OutboundMalformed("the host name is not valid") from exc
+
+
+def _url_parts(url: str):
+    """The URL's scheme, host and port, when every reader of it agrees on them.
+
+    ``urllib.parse`` (which the check reads) and urllib3 (which connects) disagree on some URLs:
+    ``http://127.0.0.1:8299\\@8.8.8.8/`` is 8.8.8.8 to the first and 127.0.0.1 to the second,
+    since a backslash ends the authority for urllib3 and browsers (WHATWG) but not for RFC 3986.
+    So a URL with a backslash, white space, a control character, a user name or password, or a
+    percent sign in its authority is refused outright, and the host and port urllib3 reads
+    must be the ones checked."""
+    raw = (url or "").strip()
+    if "\\" in raw or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):
+        raise OutboundMalformed("a backslash, space or control character in the URL")
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:  # a port that is not a number, an unbalanced bracket, NFKC tricks
+        raise OutboundMalformed("the URL's address cannot be read") from exc
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise OutboundMalformed("only http and https URLs with a host")
+    if "@" in parts.netloc or "%" in parts.netloc:
+        raise OutboundMalformed("a user name, password or escape in the URL's address")
+    port = port or DEFAULT_PORTS[parts.scheme]
+    host = _host_normal(parts.hostname)
+    try:
+        seen = parse_url(raw)  # what requests and urllib3 will connect to
+    except LocationParseError as exc:
+        raise OutboundMalformed("the URL's address cannot be read") from exc
+    if (
+        seen.scheme != parts.scheme
+        or _host_normal(seen.host or "") != host
+        or (seen.port or DEFAULT_PORTS[parts.scheme]) != port
+        or seen.auth
+    ):
+        raise OutboundMalformed("the URL's address is read two ways")
     return parts, host, port
+
+
+def outbound_url_parse(url: str) -> tuple[str, str, int]:
+    """The URL's scheme, host (lower case, IDNA) and port; OutboundMalformed when it is not one
+    plain http(s) address that every parser reads alike. Looks nothing up."""
+    parts, host, port = _url_parts(url)
+    return parts.scheme, host, port
 
 
 def outbound_resolve(url: str, *, allow_loopback: bool | None = None) -> Target:
@@ -226,8 +270,7 @@ def outbound_post(
         if target.port != DEFAULT_PORTS[target.scheme]:
             host_value = f"{host_value}:{target.port}"
     address = f"[{target.address}]" if ":" in target.address else target.address
-    userinfo = parts.netloc.rpartition("@")[0]
-    netloc = f"{userinfo + '@' if userinfo else ''}{address}:{target.port}"
+    netloc = f"{address}:{target.port}"  # never userinfo: _url_parts refused it
     pinned = urlunsplit((target.scheme, netloc, parts.path or "/", parts.query, ""))
     tls_name = name if target.scheme == "https" and name and _ip_literal(name) is None else None
     session = requests.Session()

@@ -591,3 +591,33 @@ def test_openapi_documents_the_webhook(retail_client, retail):
         "WebhookEvent"
     )
     assert "Webhook" in schema["components"]["schemas"]
+
+
+def test_a_backslash_url_cannot_turn_the_webhook_on_loopback(
+    receiver, retail_client, funded_retail, unlock_retail, retail_key, settings, monkeypatch
+):
+    """Issue 29, item 1: ``http://127.0.0.1:PORT\\@8.8.8.8/`` read as 8.8.8.8 by the check and
+    as 127.0.0.1 by requests. Refused on PUT with a clear 400; one stored before the fix is
+    refused at send time, and the loopback receiver never hears of it."""
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    settings.DEBUG = True  # http allowed, so only the address decides
+    port = receiver.httpd.server_address[1]
+    for url in (f"http://127.0.0.1:{port}\\@8.8.8.8/", f"http://me:pw@8.8.8.8:{port}/"):
+        response = api(retail_client, retail_key, "put", {"url": url})
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] == "invalid_url"
+        assert "no user name or password, backslash or spaces" in response.json()["detail"]
+    assert not WebhookEndpoint.objects.filter(user=funded_retail).exists()
+
+    # One stored before the fix is refused at every send, even where loopback is allowed.
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    elsewhere = []
+    monkeypatch.setattr(
+        "urllib3.util.connection.create_connection", lambda *a, **kw: elsewhere.append(a)
+    )
+    webhook_endpoint_set(user=funded_retail, url=receiver.url)
+    WebhookEndpoint.objects.update(url=f"http://127.0.0.1:{port}\\@8.8.8.8/")
+    place(funded_retail, unlock_retail)
+    assert run_webhooks() == ["retry"]
+    assert receiver.received == [] and elsewhere == []
+    assert WebhookDelivery.objects.get().last_error.startswith("Not sent: the URL is not one")

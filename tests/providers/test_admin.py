@@ -16,7 +16,7 @@ from django.test import Client
 
 from catalog.models import Service
 from providers.models import ProviderConnection, ServiceRoute
-from providers.services import connection_api_key_set
+from providers.services import connection_api_key_set, connection_edit_finish
 from tests.conftest import RESELLER_HOST, RETAIL_HOST
 from tests.factories import UserFactory
 from tests.providers.dhru_standard import StandardServer
@@ -462,3 +462,127 @@ def test_the_check_says_the_api_version_and_the_encoding(manager, retail, encodi
     supplier.refresh_from_db()
     assert supplier.api_version == "6.1"
     assert ("success", "Standard supplier: balance 1000.00 USD.") in texts
+
+
+# --- issue 29: no URL read two ways, and the stored key never follows a new address ----------
+
+
+def test_a_backslash_base_url_is_refused_and_never_reached(
+    manager, supplier, dhru_server, settings
+):
+    """Item 1: ``http://127.0.0.1:PORT\\@8.8.8.8/`` passed the check as 8.8.8.8 while requests
+    connected to 127.0.0.1. Refused in the form; one stored before the fix is refused at the
+    connection, and the loopback listener never receives the key."""
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    port = dhru_server.httpd.server_address[1]
+    bad = f"http://127.0.0.1:{port}\\@8.8.8.8/"
+    response = manager.post(
+        f"{CONNECTIONS}{supplier.pk}/change/",
+        change_form(supplier, base_url=bad, new_api_key="pasted-0123456789"),
+    )
+    assert response.status_code == 200
+    assert "Enter a plain URL" in response.text or "Enter a valid URL" in response.text
+    supplier.refresh_from_db()
+    assert supplier.base_url == "https://supplier.example.com/"
+
+    ProviderConnection.objects.filter(pk=supplier.pk).update(base_url=bad)
+    connection_api_key_set(
+        connection=ProviderConnection.objects.get(pk=supplier.pk), api_key=SECRET
+    )
+    response = manager.post(
+        CONNECTIONS, {"action": "check_balance", "_selected_action": [supplier.pk]}
+    )
+    assert (
+        "error",
+        "Supplier: could not read the balance: could not connect: URL not allowed.",
+    ) in messages_of(response)
+    assert dhru_server.requests == []
+
+
+def test_moving_the_base_url_needs_the_key_again(
+    manager, supplier, dhru_server, settings, django_capture_on_commit_callbacks
+):
+    """Item 2: a catalog manager pointed a connection at their own listener and ran "Check
+    balance": the stored key went along. Now a new scheme, host or port needs the key pasted
+    again; the stored one is never sent there."""
+    settings.ADMINS = [("Operator", "operator@platform.test")]
+    for moved in (
+        dhru_server.base_url,
+        "http://supplier.example.com/",
+        "https://supplier.example.com:8443/",
+    ):
+        response = manager.post(
+            f"{CONNECTIONS}{supplier.pk}/change/", change_form(supplier, base_url=moved)
+        )
+        assert response.status_code == 200
+        assert "paste the supplier&#x27;s API key again" in response.text
+    supplier.refresh_from_db()
+    assert supplier.base_url == "https://supplier.example.com/" and supplier.api_key == SECRET
+    assert not supplier.address_changes.exists()
+
+    # The same address with another path keeps the key: nothing moved.
+    response = manager.post(
+        f"{CONNECTIONS}{supplier.pk}/change/",
+        change_form(supplier, base_url="https://supplier.example.com/dhru/"),
+    )
+    assert response.status_code == 302, response.text
+    supplier.refresh_from_db()
+    assert supplier.api_key == SECRET and not supplier.address_changes.exists()
+
+    # With a key pasted for it, the move is saved, recorded and e-mailed.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mails go out after commit
+        response = manager.post(
+            f"{CONNECTIONS}{supplier.pk}/change/",
+            change_form(supplier, base_url=dhru_server.base_url, new_api_key="listener-key-000111"),
+        )
+    assert response.status_code == 302, response.text
+    supplier.refresh_from_db()
+    assert supplier.api_key == "listener-key-000111" and not supplier.api_key_moved
+    change = supplier.address_changes.get()
+    assert change.previous_origin == "https://supplier.example.com:443"
+    assert change.new_origin == f"http://127.0.0.1:{dhru_server.httpd.server_address[1]}"
+    assert change.key == "entered_again" and change.changed_by.email == "catalog@imeiserver.test"
+    told = sorted(m.to[0] for m in mail.outbox)
+    assert told == ["catalog@imeiserver.test", "operator@platform.test"]
+    assert all("address changed" in m.subject for m in mail.outbox)
+    assert "https://supplier.example.com:443" in mail.outbox[0].body
+    page = manager.get(f"{CONNECTIONS}{supplier.pk}/change/").text
+    assert "Address changes" in page and "a new key was entered for the new address" in page
+
+
+def test_moving_without_a_key_removes_the_stored_one(
+    supplier, retail, settings, django_capture_on_commit_callbacks
+):
+    """Item 2, the service: a move that brings no key removes the stored key (so no path —
+    admin, shell or a later API — carries it to the new address), records it and tells staff."""
+    settings.ADMINS = [("Operator", "operator@platform.test")]
+    previous = supplier.origin
+    supplier.base_url = "https://listener.example.net/"
+    supplier.save(update_fields=["base_url"])
+    with django_capture_on_commit_callbacks(execute=True):
+        change = connection_edit_finish(connection=supplier, previous_origin=previous)
+    supplier.refresh_from_db()
+    assert supplier.api_key == "" and supplier.api_key_set_at is None
+    assert change.key == "removed" and change.new_origin == "https://listener.example.net:443"
+    assert [m.to for m in mail.outbox] == [["operator@platform.test"]]
+    # A save that leaves the address alone records nothing.
+    assert connection_edit_finish(connection=supplier, previous_origin=supplier.origin) is None
+    assert supplier.address_changes.count() == 1
+
+
+def test_a_key_is_sent_only_to_the_address_it_was_pasted_for(manager, supplier, dhru_server):
+    """Item 2, at the connection: a base URL changed around the admin (a shell, an old row) does
+    not take the key along: the call is refused before anything is sent."""
+    ProviderConnection.objects.filter(pk=supplier.pk).update(base_url=dhru_server.base_url)
+    supplier.refresh_from_db()
+    assert supplier.api_key_moved
+    page = manager.get(f"{CONNECTIONS}{supplier.pk}/change/").text
+    assert "set for another address" in page
+    for action in ("check_balance", "import_services"):
+        response = manager.post(CONNECTIONS, {"action": action, "_selected_action": [supplier.pk]})
+        assert any(
+            "the API key was set for another address: paste it again" in text
+            for _level, text in messages_of(response)
+        )
+    assert dhru_server.requests == []

@@ -17,14 +17,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from urllib3.util import connection as urllib3_connection
 
 from storefronts.outbound import (
+    OutboundMalformed,
     OutboundRefused,
     OutboundUnresolved,
     address_refusal,
     outbound_failure,
     outbound_post,
     outbound_url_check,
+    outbound_url_parse,
 )
 from tests import clock
 
@@ -341,3 +344,85 @@ def test_tls_uses_the_original_name_for_sni_and_the_certificate(tmp_path, monkey
         assert len(tls.requests) == 1
     finally:
         tls.close()
+
+
+# --- one reading of the URL: the check's parser and the connector's agree (issue 29, item 1) ---
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Connections urllib3 opens: 127.0.0.1 goes through (the listener), anything else is
+    recorded and refused before a socket opens, so no test sends traffic off this machine."""
+    real = urllib3_connection.create_connection
+    elsewhere: list[tuple] = []
+
+    def guard(address, *args, **kwargs):
+        if address[0] != "127.0.0.1":
+            elsewhere.append(address)
+            raise ConnectionRefusedError(111, "Connection refused (intercepted by the test)")
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr("urllib3.util.connection.create_connection", guard)
+    return elsewhere
+
+
+def differential_urls(port: int) -> list[str]:
+    """URLs that Python's urlsplit reads as a public host while urllib3 (or a browser) reads
+    the loopback listener, or that carry a user name and password to the checked host."""
+    return [
+        f"http://127.0.0.1:{port}\\@{PUBLIC}/",  # the probe's URL: backslash ends urllib3's host
+        f"http://127.0.0.1:{port}\\@{PUBLIC}:80/hook",
+        f"http://127.0.0.1:{port}\\\\@{PUBLIC}/",
+        f"http://127.0.0.1:{port}\\x@{PUBLIC}/",
+        f"http://{PUBLIC}:80\\@127.0.0.1:{port}/",
+        f"http://user:pass@{PUBLIC}/",  # userinfo, even to a public host
+        f"http://{PUBLIC}@127.0.0.1:{port}/",
+        f"http://127.0.0.1:{port}%5C@{PUBLIC}/",
+        f"http://127.0.0.1:{port}\t@{PUBLIC}/",
+        f"http://127.0.0.1:{port} @{PUBLIC}/",
+        f"http://{PUBLIC}/\\@127.0.0.1:{port}/",
+    ]
+
+
+@pytest.mark.parametrize("index", range(11))
+def test_a_url_read_two_ways_never_reaches_the_loopback_listener(
+    index, server, settings, loopback_only
+):
+    """The probe's attack: ``http://127.0.0.1:8299\\@8.8.8.8/`` passed the check (urlsplit sees
+    8.8.8.8 after the ``@``) while requests connected to 127.0.0.1. Now refused before any
+    look-up or connection, by the real HTTP client against a real loopback listener."""
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
+    url = differential_urls(server.port)[index]
+    with pytest.raises(OutboundMalformed) as caught:
+        outbound_post(url, data=b"secret=1", timeout=3)
+    assert outbound_failure(caught.value) == "URL not allowed"
+    with pytest.raises(OutboundRefused):
+        outbound_url_check(url)  # refused where a URL is saved, too
+    assert server.requests == [] and loopback_only == []
+
+
+def test_plain_urls_still_parse_alike(monkeypatch, server):
+    """The agreement check lets every ordinary URL through: IPv6, a final dot, upper case,
+    international names, a default port, a query."""
+    assert outbound_url_parse("HTTPS://Supplier.Example.com./api/") == (
+        "https",
+        "supplier.example.com",
+        443,
+    )
+    assert outbound_url_parse("http://[2606:4700::1111]:8080/x?y=1") == (
+        "http",
+        "2606:4700::1111",
+        8080,
+    )
+    assert outbound_url_parse("https://bücher.example/") == ("https", "xn--bcher-kva.example", 443)
+    Resolver(monkeypatch, {"shop.example.test": "127.0.0.1"})
+    response = outbound_post(f"http://shop.example.test:{server.port}/a?b=c", data=b"", timeout=5)
+    assert response.status_code == 200 and server.requests[-1]["path"] == "/a?b=c"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://8.8.8.8:99999/", "http://[::1/", "http://8.8.8.8:8o/", "http://%31.0.0.1/"]
+)
+def test_an_unreadable_address_is_refused(url):
+    with pytest.raises(OutboundMalformed):
+        outbound_url_parse(url)

@@ -154,5 +154,6 @@ DEMO_STAFF = [
     ("customer@example.com", None),
     ("support@example.com", "Support"),
     ("disputes@example.com", "Dispute admin"),
+    ("catalog@example.com", "Catalog manager"),
 ]
 DEMO_SUPERUSER = "admin@example.com"

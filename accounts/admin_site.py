@@ -1,16 +1,16 @@
 """The admin site: sign-in through allauth (so MFA applies), and TOTP required for staff
-before any admin page opens when ``STAFF_MFA_REQUIRED`` is on. Its home page shows the staff
-dashboard's panels (``accounts.dashboard``) above the app list."""
+before any admin page opens when ``STAFF_MFA_REQUIRED`` is on (``accounts.staff_mfa``, the gate
+the dispute evidence files share). Its home page shows the staff dashboard's panels
+(``accounts.dashboard``) above the app list."""
 
 from allauth.account.decorators import secure_admin_login
-from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from .dashboard import dashboard_render
+from .staff_mfa import staff_mfa_refusal
 
 
 class StorefrontAdminSite(admin.AdminSite):
@@ -53,17 +53,9 @@ class StorefrontAdminSite(admin.AdminSite):
                 # PostgreSQL refuses a NUL in any text parameter: a changelist filter or search
                 # holding %00 would be a 500 in every admin, our own and third-party ones.
                 return HttpResponseBadRequest("A NUL character (%00) is not allowed here.")
-            user = request.user
-            if (
-                settings.STAFF_MFA_REQUIRED
-                and user.is_authenticated
-                and user.is_staff
-                and not is_mfa_enabled(user)
-            ):
-                messages.warning(
-                    request, "Staff must set up two-factor authentication before using the admin."
-                )
-                return redirect("mfa_activate_totp")
+            refused = staff_mfa_refusal(request)
+            if refused is not None:
+                return refused
             return inner(request, *args, **kwargs)
 
         guarded.__wrapped__ = inner

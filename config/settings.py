@@ -5,7 +5,7 @@ filesystem broker under ``var/broker/``, a database cache, console email with a 
 outbox. Importing settings creates no folders: the SQLite backend (``config/sqlite``) and the
 broker transport (``config/broker.py``) make theirs when they first connect.
 ``DJANGO_ENV=production`` turns on the production posture (secure cookies, HSTS, MFA for staff,
-no demo tools) and refuses to start without a real ``SECRET_KEY``.
+no demo tools) and refuses to start without a real ``SECRET_KEY`` or with any of it turned off.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 SECRET_KEY_PLACEHOLDER = "change-me-to-64-random-characters"  # the value in .env.example
+DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
 SECRET_KEY_MIN_LENGTH = 50
 GENERATE_SECRET_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
 if not SECRET_KEY:
@@ -52,7 +53,13 @@ if not SECRET_KEY:
             f"SECRET_KEY must be set when DJANGO_ENV=production; generate one with: "
             f"{GENERATE_SECRET_KEY}"
         )
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+    SECRET_KEY = DEV_SECRET_KEY
+elif PRODUCTION and SECRET_KEY.strip() == DEV_SECRET_KEY:
+    # Published in this file: it is long enough for the length check and no secret at all.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the public development key from config/settings.py; generate a real one "
+        f"with: {GENERATE_SECRET_KEY}"
+    )
 elif PRODUCTION and SECRET_KEY.strip() == SECRET_KEY_PLACEHOLDER:
     # A known key signs sessions, password resets and order quotes: anyone could forge them.
     raise ImproperlyConfigured(
@@ -488,12 +495,72 @@ if not (_proxies.isascii() and _proxies.isdecimal() and int(_proxies) <= 10):
         f"TRUSTED_PROXY_COUNT must be a number from 0 to 10, not {_proxies!r}"
     )
 TRUSTED_PROXY_COUNT = int(_proxies)
+
+# Production refuses a weak posture at startup, each with the variable to fix: debug pages, staff
+# without MFA, plain http, no HSTS, a known SECRET_KEY (above). DEBUG, MFA and the key have no
+# override. The TLS settings have one, by name: DJANGO_TLS_TERMINATED_BY_PROXY=1 says a proxy in
+# front terminates TLS and redirects http to https itself, so SECURE_SSL_REDIRECT may be off, but
+# only with the proxy's https header named in SECURE_PROXY_SSL_HEADER (without it Django takes
+# every request for http). HSTS stays required either way: Django sends it on the requests that
+# header marks as https. README "Configuration".
+HSTS_MIN_SECONDS = 3600  # an hour: Django's suggested first step; the default is a year
+TLS_TERMINATED_BY_PROXY = env_bool("DJANGO_TLS_TERMINATED_BY_PROXY", False)
+
+
+def proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """``SECURE_PROXY_SSL_HEADER``: the header a proxy sets to ``https`` on requests that reached
+    it over TLS (``X-Forwarded-Proto``, the default in production), or ``off`` to trust none."""
+    raw = raw.strip()
+    if raw.lower() == "off":
+        return None
+    name = raw or "X-Forwarded-Proto"
+    if not (name.isascii() and name.replace("-", "").isalnum()):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, or off; "
+            f"not {raw!r}"
+        )
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")
+
+
 if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is on with DJANGO_ENV=production: debug pages show settings, code and "
+            "queries to anyone. Remove DJANGO_DEBUG or set DJANGO_DEBUG=0."
+        )
+    if not STAFF_MFA_REQUIRED:
+        raise ImproperlyConfigured(
+            "STAFF_MFA_REQUIRED is off with DJANGO_ENV=production: staff could open the admin "
+            "and dispute evidence with a password alone. Remove it or set STAFF_MFA_REQUIRED=1."
+        )
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    _proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+    SECURE_PROXY_SSL_HEADER = proxy_ssl_header(_proxy_header)
+    if TLS_TERMINATED_BY_PROXY and not (_proxy_header.strip() and SECURE_PROXY_SSL_HEADER):
+        raise ImproperlyConfigured(
+            "DJANGO_TLS_TERMINATED_BY_PROXY=1 needs SECURE_PROXY_SSL_HEADER: the header your "
+            "proxy sets to https (and strips from clients), e.g. "
+            "SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto."
+        )
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    if not SECURE_SSL_REDIRECT and not TLS_TERMINATED_BY_PROXY:
+        raise ImproperlyConfigured(
+            "SECURE_SSL_REDIRECT is off with DJANGO_ENV=production: pages and sign-in would be "
+            "served over plain http. Remove it or set SECURE_SSL_REDIRECT=1; only when a proxy in "
+            "front terminates TLS and redirects to https itself, set "
+            "DJANGO_TLS_TERMINATED_BY_PROXY=1 with SECURE_PROXY_SSL_HEADER instead."
+        )
+    # Health checks from the container runtime or a load balancer come over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    _hsts = os.environ.get("SECURE_HSTS_SECONDS", "").strip() or "31536000"
+    if not (_hsts.isascii() and _hsts.isdecimal() and int(_hsts) >= HSTS_MIN_SECONDS):
+        raise ImproperlyConfigured(
+            f"SECURE_HSTS_SECONDS must be at least {HSTS_MIN_SECONDS} with DJANGO_ENV=production, "
+            f"not {_hsts!r}: without HSTS a browser can be talked down to http. Remove it (a year, "
+            "31536000) or set a number of seconds; there is no override."
+        )
+    SECURE_HSTS_SECONDS = int(_hsts)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from accounts.staff_mfa import staff_mfa_refusal
 from orders.exceptions import OrderError
 from orders.models import Order
 from orders.services import order_delivery_confirm
@@ -214,15 +215,28 @@ def _evidence_or_404(request, dispute_id, evidence_id):
     return item
 
 
+def _staff_mfa_refusal(request, item):
+    """Staff see evidence only past the admin's own MFA gate; the dispute's customer is not staff
+    here, whatever their account."""
+    if item.dispute.user_id == request.user.pk:
+        return None
+    return staff_mfa_refusal(request)
+
+
 def evidence_file(request, dispute_id, evidence_id):
     """IS-9: the file, to its uploader and the storefront's dispute staff only (anyone else gets
-    a 404), with HTTP Range so the admin's player can seek."""
+    a 404; staff without MFA, when it is required, are sent to set it up as the admin does), with
+    HTTP Range so the admin's player can seek."""
     item = _evidence_or_404(request, dispute_id, evidence_id)
+    if (refused := _staff_mfa_refusal(request, item)) is not None:
+        return refused
     return evidence_response(request, name=item.name, content_type=item.content_type)
 
 
 def evidence_poster(request, dispute_id, evidence_id):
     item = _evidence_or_404(request, dispute_id, evidence_id)
+    if (refused := _staff_mfa_refusal(request, item)) is not None:
+        return refused
     if not item.poster_name:
         raise Http404("No poster for this file.")
     return evidence_poster_response(request, name=item.poster_name)

@@ -248,3 +248,73 @@ def test_the_queue_search_finds_an_imei_or_an_email_exactly(
     assert list(client.get(LIST, {"q": other.email.lower()}).context["cl"].result_list) == []
     # A fragment is not a search that an index answers: it finds nothing, quickly.
     assert list(client.get(LIST, {"q": funded_retail.email[:4]}).context["cl"].result_list) == []
+
+
+# --- the evidence URLs behind the admin's staff MFA gate (issue 29, item 6) --------------------
+
+
+def _with_totp(user):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.mark.parametrize("staff", ["retail_disputes", "retail_support"])
+def test_staff_without_mfa_get_the_admins_answer_not_the_evidence(
+    settings, request, staff, delivered_retail
+):
+    # The probe: STAFF_MFA_REQUIRED on, the admin refused this account, the file came anyway.
+    settings.STAFF_MFA_REQUIRED = True
+    client = client_for(request.getfixturevalue(staff), RETAIL_HOST)
+    dispute = open_dispute(delivered_retail)
+    url = evidence_url(dispute)
+    admin_answer = client.get(change_url(dispute))
+    assert admin_answer.status_code == 302
+
+    for path in (url, f"{url}poster/"):
+        for headers in ({}, {"HTTP_RANGE": "bytes=0-99"}):
+            response = client.get(path, **headers)
+            assert (response.status_code, response.url) == (302, admin_answer.url), path
+            assert response.url == "/accounts/2fa/totp/activate/"
+            assert not getattr(response, "streaming", False)
+            assert b"ftyp" not in response.content and b"\xff\xd8\xff" not in response.content
+        assert client.head(path).status_code == 302
+
+
+def test_staff_with_mfa_get_the_evidence_when_it_is_required(
+    settings, delivered_retail, retail_disputes
+):
+    settings.STAFF_MFA_REQUIRED = True
+    client = client_for(_with_totp(retail_disputes), RETAIL_HOST)
+    dispute = open_dispute(delivered_retail)
+    url = evidence_url(dispute)
+
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    assert b"".join(response.streaming_content)[4:8] == b"ftyp"
+    assert client.get(f"{url}poster/")["Content-Type"] == "image/jpeg"
+
+
+def test_the_disputes_customer_needs_no_mfa_for_their_own_evidence(settings, delivered_retail):
+    settings.STAFF_MFA_REQUIRED = True
+    dispute = open_dispute(delivered_retail)
+    client = client_for(delivered_retail.user, RETAIL_HOST)
+
+    response = client.get(evidence_url(dispute), HTTP_RANGE="bytes=0-99")
+    assert response.status_code == 206
+    assert len(b"".join(response.streaming_content)) == 100
+
+
+def test_with_mfa_required_anybody_elses_evidence_is_still_404(
+    settings, delivered_retail, retail, reseller
+):
+    settings.STAFF_MFA_REQUIRED = True
+    dispute = open_dispute(delivered_retail)
+    url = evidence_url(dispute)
+    other_customer = UserFactory(storefront=retail, email="other@example.com")
+    other_shop_staff = _with_totp(dispute_staff_of(reseller))
+
+    assert client_for(other_customer, RETAIL_HOST).get(url).status_code == 404
+    assert client_for(other_shop_staff, RESELLER_HOST).get(url).status_code == 404
+    assert client_for(other_shop_staff, RETAIL_HOST).get(url).status_code == 404

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -158,23 +159,52 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
             fields += ["email", "is_active", "is_staff", "groups", "suspension_reason"]
         return fields
 
+    def has_change_permission(self, request, obj=None):
+        # Staff accounts are managed only by the platform operator: their page is view-only for
+        # a storefront's staff (issue 29).
+        if obj is not None and _is_staff_account(obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def _manageable(self, request, queryset):
+        """The selected accounts the actor may manage: a storefront's staff leave staff accounts
+        alone and are told how many (the services refuse them too)."""
+        if request.user.is_superuser:
+            return queryset
+        left = queryset.filter(Q(is_staff=True) | Q(is_superuser=True)).count()
+        if left:
+            messages.warning(
+                request,
+                f"Left {left} staff account(s) alone: only the platform operator manages staff "
+                "accounts.",
+            )
+        return queryset.filter(is_staff=False, is_superuser=False)
+
     @admin.action(description="Email a password reset link", permissions=["change"])
     def send_password_reset_link(self, request, queryset):
-        for user in queryset:
-            services.password_reset_link_send(request=request, user=user)
-        messages.success(request, f"Sent a password reset link to {queryset.count()} account(s).")
+        count = 0
+        for user in self._manageable(request, queryset):
+            services.password_reset_link_send(request=request, user=user, actor=request.user)
+            count += 1
+        messages.success(request, f"Sent a password reset link to {count} account(s).")
 
     @admin.action(description="Suspend (the customer is told by email)", permissions=["change"])
     def suspend_accounts(self, request, queryset):
-        for user in queryset.filter(is_active=True):
-            services.account_suspend(user=user, reason="Suspended by the shop's staff.")
-        messages.success(request, "Suspended the selected active accounts.")
+        count = 0
+        for user in self._manageable(request, queryset).filter(is_active=True):
+            services.account_suspend(
+                user=user, reason="Suspended by the shop's staff.", actor=request.user
+            )
+            count += 1
+        messages.success(request, f"Suspended {count} active account(s).")
 
     @admin.action(description="Reinstate suspended accounts", permissions=["change"])
     def reinstate_accounts(self, request, queryset):
-        for user in queryset.filter(suspended_at__isnull=False):
-            services.account_reinstate(user=user)
-        messages.success(request, "Reinstated the selected suspended accounts.")
+        count = 0
+        for user in self._manageable(request, queryset).filter(suspended_at__isnull=False):
+            services.account_reinstate(user=user, actor=request.user)
+            count += 1
+        messages.success(request, f"Reinstated {count} suspended account(s).")
 
     @admin.display(description="verification required", boolean=True)
     def verification_required(self, obj: User) -> bool:
@@ -186,7 +216,8 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
     )
     def require_verification(self, request, queryset):
         count = 0
-        for user in queryset.filter(verification_required_at__isnull=True):
+        manageable = self._manageable(request, queryset)
+        for user in manageable.filter(verification_required_at__isnull=True):
             services.account_verification_require(user=user, actor=request.user)
             count += 1
         messages.success(
@@ -196,10 +227,15 @@ class UserAdmin(StorefrontScopedAdmin, DjangoUserAdmin):
     @admin.action(description="Clear verification requirement", permissions=["change"])
     def clear_verification(self, request, queryset):
         count = 0
-        for user in queryset.filter(verification_required_at__isnull=False):
+        manageable = self._manageable(request, queryset)
+        for user in manageable.filter(verification_required_at__isnull=False):
             services.account_verification_clear(user=user, actor=request.user)
             count += 1
         messages.success(request, f"Cleared the verification requirement of {count} account(s).")
+
+
+def _is_staff_account(user: User) -> bool:
+    return user.is_staff or user.is_superuser
 
 
 @admin.register(Notification)

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from storefronts.exceptions import NotFound, UserError
 from storefronts.models import Storefront, TermsVersion
 
 from .languages import speaking_to
@@ -88,11 +89,34 @@ def _notify(user: User, kind: str, subject: str, body: str) -> None:
     )
 
 
+class StaffAccountProtected(UserError):
+    """A storefront's staff tried to manage a staff account: only the platform operator does."""
+
+    status = 403
+    code = "forbidden"
+
+
+def _account_manageable(*, user: User, actor: User | None) -> None:
+    """Staff accounts (``is_staff`` or ``is_superuser``) are managed only by the platform operator
+    (a superuser), so Support cannot suspend a Dispute admin or itself; a storefront's staff manage
+    only their own storefront's customers. ``actor=None`` is the platform itself (a management
+    command, a task). The flags are read afresh: the caller's copy may be stale."""
+    if actor is None or actor.is_superuser:
+        return
+    flags = User.objects.filter(pk=user.pk).values("is_staff", "is_superuser", "storefront_id")
+    current = flags.first()
+    if current is None or current["storefront_id"] != actor.storefront_id:
+        raise NotFound(_("No such account here."))
+    if current["is_staff"] or current["is_superuser"]:
+        raise StaffAccountProtected(_("Only the platform operator manages staff accounts."))
+
+
 @transaction.atomic
-def account_suspend(*, user: User, reason: str) -> User:
+def account_suspend(*, user: User, reason: str, actor: User | None) -> User:
     """Staff end the agreement with a customer (IS-12); the customer is told by email."""
     if not reason.strip():
         raise ValueError("a reason is required")
+    _account_manageable(user=user, actor=actor)
     User.objects.filter(pk=user.pk).update(
         is_active=False, suspended_at=timezone.now(), suspension_reason=reason.strip()[:300]
     )
@@ -113,7 +137,8 @@ def account_suspend(*, user: User, reason: str) -> User:
 
 
 @transaction.atomic
-def account_reinstate(*, user: User) -> User:
+def account_reinstate(*, user: User, actor: User | None) -> User:
+    _account_manageable(user=user, actor=actor)
     User.objects.filter(pk=user.pk).update(is_active=True, suspended_at=None, suspension_reason="")
     user.refresh_from_db()
     with speaking_to(storefront=user.storefront, user=user):
@@ -132,6 +157,7 @@ def account_verification_require(*, user: User, actor: User | None) -> User:
 
     The customer is told by email. Asking again while the flag is set changes nothing.
     """
+    _account_manageable(user=user, actor=actor)
     updated = User.objects.filter(pk=user.pk, verification_required_at__isnull=True).update(
         verification_required_at=timezone.now()
     )
@@ -157,6 +183,7 @@ def account_verification_require(*, user: User, actor: User | None) -> User:
 @transaction.atomic
 def account_verification_clear(*, user: User, actor: User | None) -> User:
     """DS-20: the documents were approved; top-ups and orders are possible again."""
+    _account_manageable(user=user, actor=actor)
     updated = User.objects.filter(pk=user.pk, verification_required_at__isnull=False).update(
         verification_required_at=None
     )
@@ -174,8 +201,10 @@ def account_verification_clear(*, user: User, actor: User | None) -> User:
     return user
 
 
-def password_reset_link_send(*, request: HttpRequest, user: User) -> None:
-    """Staff cannot read or set a password (IS-14); they can send the owner a reset link."""
+def password_reset_link_send(*, request: HttpRequest, user: User, actor: User | None) -> None:
+    """Staff cannot read or set a password (IS-14); they can send the owner a reset link (a staff
+    account's only from the platform operator)."""
+    _account_manageable(user=user, actor=actor)
     form = ResetPasswordForm(data={"email": user.email})
     form.cleaned_data = {"email": user.email}
     form.users = [user]

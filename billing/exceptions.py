@@ -44,3 +44,18 @@ class GatewayError(BillingError):
 
     status = 502
     code = "gateway_error"
+
+
+class AdjustmentNotAllowed(BillingError):
+    """Staff may not make this adjustment at all: no ``make_adjustment`` permission, their own or
+    another staff member's wallet, or a wallet of another storefront."""
+
+    status = 403
+    code = "forbidden"
+
+
+class AdjustmentOutOfBounds(BillingError):
+    """IS-2: an adjustment only undoes (part of) a named entry of the same wallet, never more."""
+
+    status = 400
+    code = "invalid"

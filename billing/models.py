@@ -232,7 +232,10 @@ class StripeEvent(models.Model):
 
 
 class Adjustment(models.Model):
-    """A manual balance correction by staff, with its reason (shown in the customer's statement)."""
+    """A manual correction by staff of one named ledger entry, with its reason (shown in the
+    customer's statement). IS-2: the entry it ``corrects`` and its own entry are the pair; it only
+    undoes (part of) that entry, so it never creates a fee. Rows made before corrections were
+    required (migration 0005) name none."""
 
     storefront = models.ForeignKey(
         "storefronts.Storefront", on_delete=models.PROTECT, related_name="+"
@@ -244,10 +247,18 @@ class Adjustment(models.Model):
     reason = models.CharField(max_length=300)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="adjustment")
+    corrects = models.ForeignKey(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="corrections",
+        help_text="IS-2: the ledger entry of the same wallet that this adjustment undoes",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("make_adjustment", "Make manual balance adjustments")]
 
     def __str__(self) -> str:
         return f"Adjustment {self.amount} on {self.wallet}"

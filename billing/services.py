@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -22,7 +22,14 @@ from accounts.models import User
 from storefronts.models import Storefront
 from storefronts.numbers import parse_id_or_none
 
-from .exceptions import IdempotencyConflict, InsufficientFunds, InvalidAmount, TopUpNotAllowed
+from .exceptions import (
+    AdjustmentNotAllowed,
+    AdjustmentOutOfBounds,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    TopUpNotAllowed,
+)
 from .models import (
     Adjustment,
     CreditPackage,
@@ -494,37 +501,179 @@ def stripe_event_process(*, storefront: Storefront, event: dict) -> str:
     return "ignored"
 
 
-# --- staff ---------------------------------------------------------------------------------
+# --- staff: manual adjustments (IS-2) -----------------------------------------------------
+
+ADJUSTMENT_PERMISSION = "billing.make_adjustment"
+# IS-2: what an adjustment may undo. A credit gives back (part of) an order charged by the
+# storefront's mistake, or a mistaken debit adjustment; a debit takes back only a mistaken credit
+# adjustment. Deposits, bonuses and refunds are never taken back by hand, so no adjustment is a fee.
+UNDOABLE_BY_CREDIT = frozenset({Kind.ORDER_DEBIT, Kind.ADJUSTMENT})
+UNDOABLE_BY_DEBIT = frozenset({Kind.ADJUSTMENT})
+
+
+def _adjustment_permitted(*, wallet: Wallet, staff: User) -> None:
+    """Only staff holding ``make_adjustment`` adjust, only customers' wallets (never their own or
+    another staff member's) and only in their own storefront (a superuser: in any)."""
+    if not (staff.is_active and staff.is_staff and staff.has_perm(ADJUSTMENT_PERMISSION)):
+        raise AdjustmentNotAllowed(
+            gettext("You do not have the permission to make manual balance adjustments.")
+        )
+    owner = User.objects.only("pk", "is_staff", "is_superuser").get(pk=wallet.user_id)
+    if owner.pk == staff.pk:
+        raise AdjustmentNotAllowed(gettext("Staff never adjust their own balance."))
+    if owner.is_staff or owner.is_superuser:
+        raise AdjustmentNotAllowed(gettext("The balance of a staff account is never adjusted."))
+    if not staff.is_superuser and wallet.storefront_id != staff.storefront_id:
+        raise AdjustmentNotAllowed(gettext("That balance is not one of your storefront's."))
+
+
+def _adjustment_value(amount) -> Decimal:
+    """The signed amount: two decimals, not zero, digits 0-9 only (``Decimal`` reads "٥" as 5)."""
+    text = str(amount).strip()
+    if not text.isascii():
+        raise InvalidAmount(gettext("Write the amount with the digits 0-9."))
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise InvalidAmount(
+            gettext("%(value)s is not an amount of money.") % {"value": f"{amount!r}"}
+        ) from exc
+    if value.is_nan():
+        raise InvalidAmount(gettext("%(value)s is not an amount of money.") % {"value": text})
+    magnitude = money_amount(abs(value))  # zero, infinite or too large: InvalidAmount
+    return magnitude if value > 0 else -magnitude
+
+
+def _summed(qs) -> Decimal:
+    total = qs.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return Decimal(str(total)).quantize(CENT, rounding=ROUND_HALF_UP)  # SQLite: a float
+
+
+def adjustment_room(*, corrects: LedgerEntry) -> Decimal:
+    """How much of ``corrects`` is still left to undo (IS-2): its amount less what adjustments
+    already undid, and for an order's charge less what the order's refunds gave back."""
+    undone = abs(_summed(Adjustment.objects.filter(corrects=corrects)))
+    if corrects.kind == Kind.ORDER_DEBIT and corrects.reference:
+        undone += _summed(
+            LedgerEntry.objects.filter(
+                wallet_id=corrects.wallet_id, kind=Kind.ORDER_REFUND, reference=corrects.reference
+            )
+        )
+    return max(abs(corrects.amount) - undone, Decimal("0.00"))
+
+
+def _adjustment_bounded(*, wallet: Wallet, corrects: LedgerEntry, value: Decimal) -> None:
+    """IS-2: the adjustment undoes (part of) ``corrects``, an entry of the same wallet of the
+    opposite sign and an undoable kind, and never more than is left of it."""
+    if corrects.wallet_id != wallet.pk:
+        raise AdjustmentOutOfBounds(
+            gettext("Ledger entry %(entry)s is not in this customer's balance.")
+            % {"entry": corrects.pk}
+        )
+    if value > 0 and not (corrects.amount < 0 and corrects.kind in UNDOABLE_BY_CREDIT):
+        raise AdjustmentOutOfBounds(
+            gettext(
+                "A credit can only give back an order's charge or a debit adjustment made by "
+                "mistake."
+            )
+        )
+    if value < 0 and not (corrects.amount > 0 and corrects.kind in UNDOABLE_BY_DEBIT):
+        raise AdjustmentOutOfBounds(
+            gettext(
+                "A debit can only take back a credit adjustment made by mistake: top-ups, bonuses "
+                "and refunds are the customer's and are never taken back by hand."
+            )
+        )
+    room = adjustment_room(corrects=corrects)
+    if abs(value) > room:
+        raise AdjustmentOutOfBounds(
+            gettext("Ledger entry %(entry)s (%(amount)s) can be undone by at most %(room)s more.")
+            % {"entry": corrects.pk, "amount": corrects.amount, "room": room}
+        )
+
+
+def _adjustment_replayed(
+    *, wallet: Wallet, key: str, corrects: LedgerEntry, value: Decimal
+) -> Adjustment | None:
+    """The adjustment a call with the same key made already, or None; the same key for another
+    correction is an IdempotencyConflict."""
+    existing = (
+        Adjustment.objects.filter(entry__wallet=wallet, entry__idempotency_key=key)
+        .select_related("entry")
+        .first()
+    )
+    if existing is not None and (existing.corrects_id != corrects.pk or existing.amount != value):
+        raise IdempotencyConflict(
+            gettext("This adjustment was already made with other details; nothing was changed.")
+        )
+    return existing
+
+
+def adjustment_check(
+    *, wallet: Wallet, corrects: LedgerEntry, amount, staff: User, idempotency_key: str
+) -> Decimal:
+    """Raise why ``adjustment_create`` would refuse, or return the signed amount. Reads only:
+    the admin's form calls it to show a form error; the service checks again under its lock."""
+    _adjustment_permitted(wallet=wallet, staff=staff)
+    value = _adjustment_value(amount)
+    key = f"adjustment:{idempotency_key}"
+    if _adjustment_replayed(wallet=wallet, key=key, corrects=corrects, value=value) is None:
+        _adjustment_bounded(wallet=wallet, corrects=corrects, value=value)
+    return value
 
 
 @transaction.atomic
 def adjustment_create(
-    *, wallet: Wallet, amount, reason: str, staff: User, idempotency_key: str | None = None
+    *,
+    wallet: Wallet,
+    corrects: LedgerEntry,
+    amount,
+    reason: str,
+    staff: User,
+    idempotency_key: str,
 ) -> Adjustment:
-    """A manual correction by staff; the reason is required and shows in the statement."""
+    """Undo (part of) the ledger entry ``corrects`` by hand, with a reason the customer sees in
+    the statement (IS-2: a pair of entries, never a fee). Refused with AdjustmentNotAllowed,
+    AdjustmentOutOfBounds or InsufficientFunds, and then nothing moves. A retried call with the
+    same ``idempotency_key`` changes nothing and returns the first adjustment."""
+    if not idempotency_key or len(idempotency_key) > 150:
+        raise ValueError("an idempotency key of 1 to 150 characters is required")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidAmount(gettext("A reason is required for a manual adjustment."))
-    value = Decimal(str(amount))
-    key = f"adjustment:{idempotency_key or uuid.uuid4().hex}"
+    _adjustment_permitted(wallet=wallet, staff=staff)
+    value = _adjustment_value(amount)
+    # The corrected entry's row lock puts adjustments of one entry in a line, so two at once
+    # cannot both find room for themselves.
+    corrects = LedgerEntry.objects.select_for_update().get(pk=corrects.pk)
+    key = f"adjustment:{idempotency_key}"
+    existing = _adjustment_replayed(wallet=wallet, key=key, corrects=corrects, value=value)
+    if existing is not None:
+        return existing
+    _adjustment_bounded(wallet=wallet, corrects=corrects, value=value)
     common = {
         "wallet": wallet,
         "amount": abs(value),
         "kind": Kind.ADJUSTMENT,
-        "reference": f"staff:{staff.pk}",
+        "reference": f"ledger:{corrects.pk}",
         "idempotency_key": key,
         "actor": staff,
         "memo": reason,
     }
     entry = wallet_credit(**common) if value > 0 else wallet_debit(**common)
-    adjustment, _ = Adjustment.objects.get_or_create(
+    adjustment, created = Adjustment.objects.get_or_create(
         entry=entry,
         defaults={
             "storefront_id": wallet.storefront_id,
             "wallet": wallet,
+            "corrects": corrects,
             "amount": entry.amount,
             "reason": reason[:300],
             "staff": staff,
         },
     )
+    if not created and adjustment.corrects_id != corrects.pk:  # the key, raced for another entry
+        raise IdempotencyConflict(
+            gettext("This adjustment was already made with other details; nothing was changed.")
+        )
     return adjustment

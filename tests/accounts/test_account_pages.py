@@ -52,7 +52,7 @@ def test_staff_suspension_tells_the_customer_by_email(retail_customer):  # IS-12
     from accounts.services import account_suspend
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        account_suspend(user=retail_customer, reason="Chargeback under review")
+        account_suspend(user=retail_customer, reason="Chargeback under review", actor=None)
     retail_customer.refresh_from_db()
     assert not retail_customer.is_active and retail_customer.suspended_at
     assert mail.outbox[-1].to == [retail_customer.email]

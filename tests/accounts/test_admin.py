@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 
+from accounts.models import Notification
 from tests.factories import UserFactory
 
 
@@ -181,3 +182,107 @@ def test_ledger_search_by_the_customers_email_in_any_case(
     assert list(found.context["cl"].result_list) == list(
         LedgerEntry.objects.filter(wallet__user=retail_customer)
     )
+
+
+# --- staff accounts are managed only by the platform operator (issue 29, item 7) -------------
+
+
+@pytest.fixture
+def dispute_admin_at_retail(retail):
+    user = UserFactory(storefront=retail, email="disputes@example.com", is_staff=True)
+    user.groups.add(Group.objects.get(name="Dispute admin"))
+    return user
+
+
+def _act(client, action, *users):
+    return client.post(
+        "/admin/accounts/user/",
+        {"action": action, "_selected_action": [u.pk for u in users]},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_support_cannot_suspend_a_dispute_admin(
+    admin_client_retail, dispute_admin_at_retail, retail_customer
+):
+    response = _act(
+        admin_client_retail, "suspend_accounts", dispute_admin_at_retail, retail_customer
+    )
+    assert response.status_code == 200
+    assert "Left 1 staff account(s) alone" in response.text
+    assert "Suspended 1 active account(s)" in response.text
+    dispute_admin_at_retail.refresh_from_db()
+    retail_customer.refresh_from_db()
+    assert dispute_admin_at_retail.is_active and dispute_admin_at_retail.suspended_at is None
+    assert not retail_customer.is_active  # the customer in the same selection was suspended
+    told = Notification.objects.filter(kind="account_suspended").values_list("to", flat=True)
+    assert list(told) == [retail_customer.email]
+
+
+@pytest.mark.django_db
+def test_support_leaves_staff_accounts_alone_in_every_action(
+    admin_client_retail, support_at_retail, dispute_admin_at_retail
+):
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    User.objects.filter(pk=dispute_admin_at_retail.pk).update(
+        is_active=False, suspended_at=timezone.now(), verification_required_at=timezone.now()
+    )
+    for action in ("reinstate_accounts", "clear_verification", "send_password_reset_link"):
+        response = _act(admin_client_retail, action, dispute_admin_at_retail)
+        assert "Left 1 staff account(s) alone" in response.text, action
+    response = _act(admin_client_retail, "require_verification", support_at_retail)
+    assert "Left 1 staff account(s) alone" in response.text
+    dispute_admin_at_retail.refresh_from_db()
+    support_at_retail.refresh_from_db()
+    assert not dispute_admin_at_retail.is_active  # still suspended: reinstating is the operator's
+    assert dispute_admin_at_retail.verification_required_at is not None
+    assert support_at_retail.verification_required_at is None
+    assert mail.outbox == [] and not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_support_cannot_change_a_staff_accounts_page(admin_client_retail, dispute_admin_at_retail):
+    url = f"/admin/accounts/user/{dispute_admin_at_retail.pk}/change/"
+    page = admin_client_retail.get(url)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    response = admin_client_retail.post(
+        url, {"email": dispute_admin_at_retail.email, "first_name": "Renamed", "language": ""}
+    )
+    assert response.status_code == 403
+    dispute_admin_at_retail.refresh_from_db()
+    assert dispute_admin_at_retail.first_name != "Renamed"
+
+
+@pytest.mark.django_db
+def test_the_services_refuse_a_storefronts_staff_acting_on_staff(
+    support_at_retail, dispute_admin_at_retail, reseller_customer
+):
+    from accounts import services
+    from storefronts.exceptions import NotFound
+
+    with pytest.raises(services.StaffAccountProtected):
+        services.account_suspend(user=dispute_admin_at_retail, reason="x", actor=support_at_retail)
+    with pytest.raises(services.StaffAccountProtected):
+        services.account_verification_require(user=support_at_retail, actor=support_at_retail)
+    with pytest.raises(NotFound):  # another storefront's customer
+        services.account_suspend(user=reseller_customer, reason="x", actor=support_at_retail)
+    dispute_admin_at_retail.refresh_from_db()
+    reseller_customer.refresh_from_db()
+    assert dispute_admin_at_retail.is_active and reseller_customer.is_active
+
+
+@pytest.mark.django_db
+def test_the_operator_manages_staff_accounts(dispute_admin_at_retail):
+    operator = UserFactory(
+        storefront=None, is_superuser=True, is_staff=True, email="admin@example.com"
+    )
+    client = Client(HTTP_HOST="imeiserver.localhost")
+    client.force_login(operator)
+    response = _act(client, "suspend_accounts", dispute_admin_at_retail)
+    assert "Suspended 1 active account(s)" in response.text and "alone" not in response.text
+    dispute_admin_at_retail.refresh_from_db()
+    assert not dispute_admin_at_retail.is_active

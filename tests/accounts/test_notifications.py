@@ -242,7 +242,7 @@ def test_an_account_suspension_is_recorded_against_the_account(
     retail_customer, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        account_suspend(user=retail_customer, reason="Chargeback under review")
+        account_suspend(user=retail_customer, reason="Chargeback under review", actor=None)
     notification = Notification.objects.get()
     assert notification.kind == "account_suspended" and notification.about == retail_customer
     assert notification.status == Status.SENT

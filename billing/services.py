@@ -562,6 +562,21 @@ def adjustment_room(*, corrects: LedgerEntry) -> Decimal:
     return max(abs(corrects.amount) - undone, Decimal("0.00"))
 
 
+def charge_given_back(*, wallet: Wallet, reference: str) -> Decimal:
+    """What adjustments already gave back of the order charge ``reference`` (IS-2), with the
+    charge's row locked, as adjustment_create locks it: a refund of the order then pays only
+    the rest, so the same charge is never given back twice."""
+    charge = (
+        LedgerEntry.objects.select_for_update()
+        .filter(wallet=wallet, kind=Kind.ORDER_DEBIT, reference=reference)
+        .order_by("pk")
+        .first()
+    )
+    if charge is None:
+        return Decimal("0.00")
+    return abs(_summed(Adjustment.objects.filter(corrects=charge)))
+
+
 def _adjustment_bounded(*, wallet: Wallet, corrects: LedgerEntry, value: Decimal) -> None:
     """IS-2: the adjustment undoes (part of) ``corrects``, an entry of the same wallet of the
     opposite sign and an undoable kind, and never more than is left of it."""

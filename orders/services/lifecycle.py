@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from billing.models import LedgerEntry
-from billing.services import wallet_credit, wallet_get_or_create
+from billing.services import charge_given_back, wallet_credit, wallet_get_or_create
 from catalog.models import Service
 from catalog.services import service_delivery_average_set
 
@@ -190,11 +190,16 @@ def orders_transition(
 # --- refunds of orders -------------------------------------------------------------------------
 
 
-def _order_refund(order: Order, memo: str) -> LedgerEntry:
-    """Give the order's price back to the balance, once (IS-2, DS-12, DS-15)."""
+def _order_refund(order: Order, memo: str) -> LedgerEntry | None:
+    """Give the order's price back to the balance, once (IS-2, DS-12, DS-15): less what a
+    staff adjustment already gave back of its charge; nothing when that was all of it."""
+    wallet = wallet_get_or_create(user=order.user)
+    amount = order.price - charge_given_back(wallet=wallet, reference=f"order:{order.pk}")
+    if amount <= 0:
+        return None
     return wallet_credit(
-        wallet=wallet_get_or_create(user=order.user),
-        amount=order.price,
+        wallet=wallet,
+        amount=amount,
         kind=Kind.ORDER_REFUND,
         reference=f"order:{order.pk}",
         idempotency_key=f"order:{order.pk}:refund",

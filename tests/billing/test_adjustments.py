@@ -447,3 +447,30 @@ def test_concurrent_adjustments_of_one_entry_never_exceed_it(adjuster, charged):
     assert len(made) == 2 and len(refused) == 8, results
     assert _money(wallet)[0] == Decimal("18.00")
     assert ledger_audit().ok
+
+
+@pytest.mark.django_db
+def test_an_order_refund_after_an_adjustment_pays_only_the_rest(adjuster, retail_customer, retail):
+    # IS-2: staff gave back 3.00 of a 10.00 order's charge; when the supplier then rejects the
+    # order, its refund pays the other 7.00, so the charge comes back once, not 13.00 in all.
+    from orders.services import order_reject
+    from tests.orders.conftest import place, service_make
+
+    wallet = paid_topup(retail_customer, "50").wallet
+    order = place(retail_customer, service_make(retail, "imei_unlock", "10.00"))
+    charge = wallet.entries.get(kind=Kind.ORDER_DEBIT, reference=f"order:{order.pk}")
+    adjustment_create(
+        wallet=wallet,
+        corrects=charge,
+        amount="3.00",
+        reason="Part of the charge back: slow supplier",
+        staff=adjuster,
+        idempotency_key="late-1",
+    )
+    order_reject(order=order, reason="No code exists.")
+    order_reject_retry = wallet.entries.filter(kind=Kind.ORDER_REFUND).count()
+    wallet.refresh_from_db()
+    assert wallet.balance == Decimal("50.00")
+    refund = wallet.entries.get(kind=Kind.ORDER_REFUND)
+    assert refund.amount == Decimal("7.00") and order_reject_retry == 1
+    assert ledger_audit().ok

@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from decimal import Decimal
 from functools import wraps
 from typing import Annotated
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpResponseNotAllowed
 from django.http.multipartparser import MultiPartParserError
@@ -36,7 +33,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import ValidationError as PydanticValidationError
 
-from accounts.api_keys import api_key_authenticate_bearer, api_key_hash
+from accounts.api_keys import api_key_authenticate_bearer
 from disputes.evidence import evidence_upload_handlers
 from disputes.policy import evidence_max_bytes, evidence_requirements
 from disputes.selectors import dispute_of, disputes_of
@@ -47,11 +44,11 @@ from storefronts.client_ip import client_ip
 from storefronts.exceptions import UserError
 
 from . import schemas, selectors, services, webhooks
+from .limits import api_auth_failure_count, api_auth_failures_check, api_key_request_count
 from .problems import (
     CODES,
     MEDIA_TYPE,
     ApiError,
-    RateLimited,
     problem,
     problem_body,
     problem_response,
@@ -78,8 +75,9 @@ charges once. Without one, the order's `reference` plays that part.
 **Lists** are newest first, `limit` at a time (up to {schemas.PAGE_MAX}); pass `next_cursor` back
 as `cursor` for the next page.
 
-**Rate.** Each key may make `API_RATE_LIMIT_PER_MINUTE` requests a minute; over it the answer is
-429 with `Retry-After` (seconds).
+**Rate.** Each key may make `API_RATE_LIMIT_PER_MINUTE` requests a minute (here and at
+`/api/index.php` together); over it the answer is 429 with `Retry-After` (seconds). An address
+that fails authentication as often in a minute is refused the same way until the minute ends.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`) with a 4xx status, under any
 path of `/api/v1/`; a method a path does not offer is a 405 with `Allow`. Their `code`s:
@@ -116,28 +114,9 @@ class JsonBodyParser(Parser):
         return data
 
 
-def _rate_count(ident: str) -> None:
-    """Count one request of this key in the current minute; over the limit, ``RateLimited``.
-    A fixed window in the shared cache (``incr`` is atomic on Redis), so every web process
-    counts together and concurrent requests cannot slip past."""
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    if not limit:
-        return
-    now = time.time()
-    window = int(now // 60)
-    key = f"api-rate:{ident}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise RateLimited(retry_after=max(1, int((window + 1) * 60 - now + 0.999)))
-
-
 class BearerKey(HttpBearer):
-    """An API key of this storefront's customer; each key's requests are counted."""
+    """An API key of this storefront's customer; each key's requests are counted, and so are an
+    address's failures (``api.limits``)."""
 
     def __call__(self, request):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -146,9 +125,12 @@ class BearerKey(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request, token):
+        api_auth_failures_check(request)
         user = api_key_authenticate_bearer(storefront=request.storefront, key=token)
-        if user is not None:
-            _rate_count(api_key_hash(token)[:32])
+        if user is None:
+            api_auth_failure_count(request)
+            return None
+        api_key_request_count(token)
         return user
 
 

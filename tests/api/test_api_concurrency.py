@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 
 from billing.audit import ledger_audit
@@ -36,10 +35,6 @@ def test_one_idempotency_key_sent_at_once_by_eight_threads_places_one_order(
     assert ledger_audit().ok
 
 
-@pytest.mark.skipif(
-    "redis" not in django_settings.CACHES["default"]["BACKEND"],
-    reason="needs the Redis cache (REDIS_URL), whose incr is atomic; CI has it",
-)
 def test_the_rate_limit_holds_when_requests_race(funded_retail, retail_key, settings):
     settings.API_RATE_LIMIT_PER_MINUTE = 5
 

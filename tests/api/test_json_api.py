@@ -500,3 +500,15 @@ def test_nul_characters_are_refused_in_bodies_and_match_nothing_in_queries(
     response = call(retail_client, retail_key, "get", "/api/v1/orders", {"reference": "r\x00"})
     assert response.status_code == 200 and response.json()["orders"] == []
     assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize("max_price", ["١٠.٠٠", "１０.００", "10.00\n", "²0.00"])
+def test_max_price_is_written_with_the_digits_0_to_9(
+    retail_client, funded_retail, retail_key, unlock_retail, max_price
+):
+    # Python's Decimal reads every script's digits; the API's amounts take only ASCII ones.
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0], "max_price": max_price}
+    response = _create(retail_client, retail_key, body)
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "max_price"
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("100.00")

@@ -46,6 +46,8 @@ CODES = {
     "method_not_allowed": "The path does not offer that method; `Allow` lists those it does.",
     "conflict": "The reference or Idempotency-Key was used for another order, or the order "
     "moved on (its cancellation window closed, DS-11), or a dispute is already open.",
+    "idempotency_key_reused": "The Idempotency-Key was sent before with another request body: "
+    "use a new key for a new order.",
     "price_above_limit": "The price is above the order's `max_price`: nothing was charged.",
     "dispute_not_allowed": "The order cannot be disputed (not delivered, or outside the window).",
     "evidence_rejected": "The video is not what the terms ask for; `detail` says why.",

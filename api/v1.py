@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 ERRORS = frozenset({400, 401, 404, 429})
-ORDER_ERRORS = ERRORS | {402, 403, 409, 413, 415}
+ORDER_ERRORS = ERRORS | {402, 403, 409, 413, 415, 422}
 DISPUTE_ERRORS = ERRORS | {409, 413, 415}
 
 DESCRIPTION = f"""
@@ -69,8 +69,11 @@ where it was made. Prices are your prices, in the shop's balance currency. The s
 the DHRU Fusion API at `/api/index.php`.
 
 **Retries are safe.** Send an `Idempotency-Key` header (up to 55 printable ASCII characters) with
-`POST /orders`: the same key answers with the same order (200, `Idempotent-Replayed: true`) and
-charges once. Without one, the order's `reference` plays that part.
+`POST /orders`: the same key with the same body answers with the same order (200,
+`Idempotent-Replayed: true`) and charges once, also when it arrives while the first request is
+still being placed (it waits for that one; only the first answers 201). The same key with
+another body is refused (422, `idempotency_key_reused`). Without a key, the order's `reference`
+plays that part.
 
 **Lists** are newest first, `limit` at a time (up to {schemas.PAGE_MAX}); pass `next_cursor` back
 as `cursor` for the next page.
@@ -314,6 +317,11 @@ def _your_order(user, order_id: int) -> Order:
 
 
 def _place(request, item: schemas.OrderIn, idempotency_key: str = "") -> tuple[Order, bool]:
+    fingerprint = ""
+    if idempotency_key:
+        fingerprint = services.request_fingerprint(
+            method=request.method, path=request.path, body=request.body
+        )
     return services.order_place_json(
         user=request.auth,
         service_id=item.service_id,
@@ -321,6 +329,7 @@ def _place(request, item: schemas.OrderIn, idempotency_key: str = "") -> tuple[O
         fields=item.fields,
         reference=item.reference,
         idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
         max_price=Decimal(item.max_price) if item.max_price is not None else None,
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -366,8 +375,9 @@ def create_orders(
         ),
     ] = None,
 ):
-    """Place one order (201; 200 when the `Idempotency-Key` or reference was seen before), or
-    many with `{"orders": [...]}` (200, one result per line; a line's refusal is its `error`)."""
+    """Place one order (201; 200 when the `Idempotency-Key` or reference was seen before, 422
+    when the key came with another body), or many with `{"orders": [...]}` (200, one result
+    per line; a line's refusal is its `error`)."""
     if isinstance(payload, schemas.BulkOrderIn):
         if idempotency_key:
             raise ApiError(

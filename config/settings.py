@@ -143,9 +143,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every response, even the unknown-host 400, gets a Content-Security-Policy.
     "storefronts.security_headers.ContentSecurityPolicyMiddleware",
+    # Before anything answers for a host: an unknown host is a plain 400, never the HTTPS
+    # redirect SecurityMiddleware would send it (to a host we do not serve) nor a static file.
+    "storefronts.middleware.StorefrontMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "storefronts.middleware.StorefrontMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -13,7 +13,6 @@ RETURNING``, on PostgreSQL and SQLite alike), which the database serialises per 
 from __future__ import annotations
 
 import ipaddress
-import random
 import time
 
 from django.core.cache import caches
@@ -26,9 +25,12 @@ from .models import RateCounter
 
 # Backends whose add and incr are atomic, so the counter may live in the cache.
 ATOMIC_CACHES = (RedisCache, BaseMemcachedCache, LocMemCache)
-# A table row's window ended: now and then (one new window in this many) delete those of all
-# counters, so rows of addresses never seen again do not pile up.
-PURGE_ONE_IN = 64
+# Rows of counters idle this long are deleted, at most once this often per process (by the first
+# request that opens a new window after that), so rows of addresses never seen again do not pile
+# up. Not in a process's first interval: a short-lived one (a test run) never purges.
+PURGE_IDLE_SECONDS = 3600
+PURGE_EVERY_SECONDS = 3600.0
+_next_purge = time.monotonic() + PURGE_EVERY_SECONDS
 
 
 def network_of(ip: str | None) -> str:
@@ -116,6 +118,14 @@ def _table_hit(key: str, window_end: int) -> tuple[int, int]:
             [key, window_end],
         )
         count, ends = cursor.fetchone()
-        if count == 1 and random.randrange(PURGE_ONE_IN) == 0:
-            cursor.execute(f"DELETE FROM {table} WHERE {end} < %s", [window_end - 3600])
+        if count == 1 and time.monotonic() >= _next_purge:
+            _purge_later()
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {end} < %s", [window_end - PURGE_IDLE_SECONDS]
+            )
     return count, ends
+
+
+def _purge_later() -> None:
+    global _next_purge
+    _next_purge = time.monotonic() + PURGE_EVERY_SECONDS

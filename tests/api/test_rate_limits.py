@@ -148,3 +148,25 @@ def test_the_counter_itself_is_exact_under_a_race(backend, early_in_a_minute):
     verdicts = [v for result in results for v in result]
     assert verdicts.count(None) == 50
     assert all(1 <= v <= 60 for v in verdicts if v is not None)
+
+
+@pytest.mark.django_db
+def test_idle_counter_rows_are_purged_now_and_then(monkeypatch):
+    from storefronts import ratelimit
+    from storefronts.models import RateCounter
+
+    with override_settings(CACHES=DATABASE_CACHE):
+        now = int(time.time())
+        RateCounter.objects.create(key="rate:t:gone", window_end=now - 2 * 3600, hits=3)
+        RateCounter.objects.create(key="rate:t:recent", window_end=now, hits=3)
+        monkeypatch.setattr(ratelimit, "_next_purge", float("inf"))  # not yet time
+        rate_hit("t", "first", limit=5)
+        assert RateCounter.objects.filter(key="rate:t:gone").exists()
+        monkeypatch.setattr(ratelimit, "_next_purge", 0.0)
+        rate_hit("t", "second", limit=5)
+    assert set(RateCounter.objects.values_list("key", flat=True)) == {
+        "rate:t:recent",
+        "rate:t:first",
+        "rate:t:second",
+    }
+    assert ratelimit._next_purge > time.monotonic()

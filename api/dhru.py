@@ -18,8 +18,9 @@ its ``id`` attribute or else its tag: ``<PARAMETERS><R1><ID>12</ID>…</R1></PAR
 reply is keyed the same way, each value a complete ``{"SUCCESS": […]}`` or ``{"ERROR": […]}``,
 with ``apiversion`` beside them, as the v6.1 standard answers.
 
-Every reply, errors included, is HTTP 200 (DHRU clients expect it), JSON with ``apiversion``, and
-carries the standard's ``X-Powered-By: DHRU-FUSION`` and ``dhru-fusion-api-version`` headers.
+Every reply, errors included, is HTTP 200 (DHRU clients expect it), except the ``ERROR`` of a
+request over the rate limit (429 with ``Retry-After``, ``api/limits.py``); each is JSON with
+``apiversion``, and carries the standard's ``X-Powered-By: DHRU-FUSION`` and ``dhru-fusion-api-version`` headers.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def bulk_body(items: dict[str, dict]) -> dict:
     return {**{k: v for k, v in items.items() if k != "apiversion"}, "apiversion": API_VERSION}
 
 
-def reply(body: dict) -> JsonResponse:
-    response = JsonResponse(body, status=200, json_dumps_params={"ensure_ascii": False})
+def reply(body: dict, *, status: int = 200) -> JsonResponse:
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     response["X-Powered-By"] = "DHRU-FUSION"
     response["dhru-fusion-api-version"] = API_VERSION
     return response

@@ -84,3 +84,30 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} of event {self.event_id} ({self.status})"
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` of the JSON API, claimed by the first request that sends it, with
+    that request's fingerprint (a hash of its method, path and canonical JSON body). A repeat
+    of the same request answers with ``order``; one with another body is refused (422). The
+    claim comes before the order is placed, so of concurrent first requests exactly one places
+    it and the others wait for it and replay it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    storefront = models.ForeignKey(
+        "storefronts.Storefront", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=55)
+    fingerprint = models.CharField(max_length=64)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key!r} of {self.user_id}"

@@ -46,14 +46,16 @@ CODES = {
     "method_not_allowed": "The path does not offer that method; `Allow` lists those it does.",
     "conflict": "The reference or Idempotency-Key was used for another order, or the order "
     "moved on (its cancellation window closed, DS-11), or a dispute is already open.",
+    "idempotency_key_reused": "The Idempotency-Key was sent before with another request body: "
+    "use a new key for a new order.",
     "price_above_limit": "The price is above the order's `max_price`: nothing was charged.",
     "dispute_not_allowed": "The order cannot be disputed (not delivered, or outside the window).",
     "evidence_rejected": "The video is not what the terms ask for; `detail` says why.",
     "evidence_too_large": "The upload is over the shop's size cap.",
     "too_large": "The request body is too large.",
     "unsupported_media_type": "The body is not in the media type the operation takes.",
-    "rate_limited": "Too many requests with this key (wait `Retry-After` seconds), or the "
-    "shop's hourly order limit is reached.",
+    "rate_limited": "Too many requests with this key, or failed authentications from this "
+    "address (wait `Retry-After` seconds), or the shop's hourly order limit is reached.",
     "internal_error": "Our fault, logged: try again later.",
 }
 
@@ -64,16 +66,6 @@ class ApiError(UserError):
     def __init__(self, status: int, code: str, message: str, **extra):
         super().__init__(message, status=status, code=code)
         self.extra = extra
-
-
-class RateLimited(ApiError):
-    def __init__(self, retry_after: int):
-        super().__init__(
-            429,
-            "rate_limited",
-            f"Too many requests with this key: try again in {retry_after} s.",
-        )
-        self.retry_after = retry_after
 
 
 def problem_body(exc: UserError, *, instance: str = "") -> dict:
@@ -103,8 +95,9 @@ def problem_response(request, exc: UserError, **headers) -> HttpResponse:
     response = HttpResponse(json.dumps(body), status=body["status"], content_type=MEDIA_TYPE)
     if body["status"] == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
-    if isinstance(exc, RateLimited):
-        response["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)  # api.limits.ApiRateLimited
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     for name, value in headers.items():
         response[name] = value
     return response

@@ -7,9 +7,16 @@ safe to show and which each protocol turns into its reply in one place.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+import time
 import uuid
 from collections import OrderedDict
 from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from billing.display import format_balance_amount
@@ -22,11 +29,18 @@ from orders.services import PlaceRequest, order_place
 from storefronts.numbers import InvalidNumber, parse_id
 
 from .dhru import DhruError, NotFound
+from .models import IdempotencyKey
 
 REFERENCE_MAX = 60  # "api:" + reference fits the 64 characters of an order's form token
 TOKEN_PREFIX = "api:"
 IDEMPOTENCY_MAX = 55  # "api-key:" + the Idempotency-Key header fits the form token
 IDEMPOTENCY_PREFIX = "api-key:"
+# A request that finds its Idempotency-Key claimed by one still being placed waits this long for
+# it (polling), then answers 409; a claim this old with no order is a request that died, and
+# the next one takes it over.
+IDEMPOTENCY_WAIT = dt.timedelta(seconds=10)
+IDEMPOTENCY_POLL_SECONDS = 0.05
+IDEMPOTENCY_STALE = dt.timedelta(minutes=1)
 
 # DHRU's names for our order fields, where clients use another spelling.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -275,6 +289,86 @@ def order_place_dhru(
     return order
 
 
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    """What makes two requests with one ``Idempotency-Key`` the same request: the method, the
+    path and the JSON body written canonically (keys sorted, no spaces), hashed."""
+    try:
+        canonical = json.dumps(
+            json.loads(body or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        canonical = repr(body)
+    return hashlib.sha256(f"{method}\n{path}\n{canonical}".encode()).hexdigest()
+
+
+def _idempotency_claim(*, user: User, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
+    """The key's row, and whether this request has just claimed it (the unique constraint
+    lets exactly one of concurrent inserts through)."""
+    while True:
+        try:
+            with transaction.atomic():
+                row = IdempotencyKey.objects.create(
+                    user=user,
+                    storefront_id=user.storefront_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    claimed_at=timezone.now(),
+                )
+            return row, True
+        except IntegrityError:
+            row = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if row is not None:  # else its placement failed and it was let go: claim again
+                return row, False
+
+
+def _idempotency_owned(row: IdempotencyKey) -> bool:
+    """Take over a claim whose request died before placing (no order after a minute)."""
+    now = timezone.now()
+    return bool(
+        IdempotencyKey.objects.filter(
+            pk=row.pk, order__isnull=True, claimed_at__lt=now - IDEMPOTENCY_STALE
+        ).update(claimed_at=now)
+    )
+
+
+def _order_place_idempotent(*, user: User, key: str, fingerprint: str, place) -> tuple[Order, bool]:
+    """``place()`` once per ``Idempotency-Key``: the request that claims the key places the
+    order; a repeat (or a concurrent first request) with the same fingerprint answers with that
+    order, ``created`` False, waiting for it while it is being placed; another fingerprint is a
+    422. A placement that fails lets the key go, so a retry may succeed."""
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT.total_seconds()
+    while True:
+        row, claimed = _idempotency_claim(user=user, key=key, fingerprint=fingerprint)
+        if row.fingerprint != fingerprint:
+            raise DhruError(
+                "This Idempotency-Key was sent before with another request: use a new key "
+                "for a new order.",
+                status=422,
+                code="idempotency_key_reused",
+            )
+        if claimed or _idempotency_owned(row):
+            try:
+                order, created = place()
+            except BaseException:
+                IdempotencyKey.objects.filter(pk=row.pk, order__isnull=True).delete()
+                raise
+            IdempotencyKey.objects.filter(pk=row.pk).update(order=order)
+            return order, created
+        while row is not None and row.order_id is None:
+            if time.monotonic() >= deadline:
+                raise DhruError(
+                    "A request with this Idempotency-Key is still being processed: retry in a "
+                    "few seconds.",
+                    status=409,
+                    code="conflict",
+                )
+            time.sleep(IDEMPOTENCY_POLL_SECONDS)
+            row = IdempotencyKey.objects.filter(pk=row.pk).first()
+        if row is not None:
+            return Order.objects.get(pk=row.order_id), False
+        # The first request failed and let the key go: claim it again.
+
+
 def order_place_json(
     *,
     user: User,
@@ -283,12 +377,49 @@ def order_place_json(
     fields: dict[str, str],
     reference: str,
     idempotency_key: str = "",
+    fingerprint: str = "",
     max_price: Decimal | None = None,
     ip_address: str | None,
     user_agent: str,
 ) -> tuple[Order, bool]:
     """Place one order from the JSON API: the service's fields by name (any case), the IMEI
-    apart; ``(order, created)``."""
+    apart; ``(order, created)``. With an ``Idempotency-Key``, once per key and
+    ``fingerprint`` (``request_fingerprint``); the same key with another is refused."""
+
+    def place() -> tuple[Order, bool]:
+        return _order_place_json(
+            user=user,
+            service_id=service_id,
+            imei=imei,
+            fields=fields,
+            reference=reference,
+            idempotency_key=idempotency_key,
+            max_price=max_price,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    if not idempotency_key:
+        return place()
+    if len(idempotency_key) > IDEMPOTENCY_MAX:
+        raise DhruError(f"Idempotency-Key is too long: up to {IDEMPOTENCY_MAX} characters.")
+    return _order_place_idempotent(
+        user=user, key=idempotency_key, fingerprint=fingerprint, place=place
+    )
+
+
+def _order_place_json(
+    *,
+    user: User,
+    service_id: int,
+    imei: str | None,
+    fields: dict[str, str],
+    reference: str,
+    idempotency_key: str,
+    max_price: Decimal | None,
+    ip_address: str | None,
+    user_agent: str,
+) -> tuple[Order, bool]:
     service = _active_service(user, service_id)
     given = {str(k).strip().lower(): v.strip() for k, v in fields.items()}
     values = {}

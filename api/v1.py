@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from decimal import Decimal
 from functools import wraps
 from typing import Annotated
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpResponseNotAllowed
 from django.http.multipartparser import MultiPartParserError
@@ -36,7 +33,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import ValidationError as PydanticValidationError
 
-from accounts.api_keys import api_key_authenticate_bearer, api_key_hash
+from accounts.api_keys import api_key_authenticate_bearer
 from disputes.evidence import evidence_upload_handlers
 from disputes.policy import evidence_max_bytes, evidence_requirements
 from disputes.selectors import dispute_of, disputes_of
@@ -47,11 +44,11 @@ from storefronts.client_ip import client_ip
 from storefronts.exceptions import UserError
 
 from . import schemas, selectors, services, webhooks
+from .limits import api_auth_failure_count, api_auth_failures_check, api_key_request_count
 from .problems import (
     CODES,
     MEDIA_TYPE,
     ApiError,
-    RateLimited,
     problem,
     problem_body,
     problem_response,
@@ -62,7 +59,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 ERRORS = frozenset({400, 401, 404, 429})
-ORDER_ERRORS = ERRORS | {402, 403, 409, 413, 415}
+ORDER_ERRORS = ERRORS | {402, 403, 409, 413, 415, 422}
 DISPUTE_ERRORS = ERRORS | {409, 413, 415}
 
 DESCRIPTION = f"""
@@ -72,14 +69,18 @@ where it was made. Prices are your prices, in the shop's balance currency. The s
 the DHRU Fusion API at `/api/index.php`.
 
 **Retries are safe.** Send an `Idempotency-Key` header (up to 55 printable ASCII characters) with
-`POST /orders`: the same key answers with the same order (200, `Idempotent-Replayed: true`) and
-charges once. Without one, the order's `reference` plays that part.
+`POST /orders`: the same key with the same body answers with the same order (200,
+`Idempotent-Replayed: true`) and charges once, also when it arrives while the first request is
+still being placed (it waits for that one; only the first answers 201). The same key with
+another body is refused (422, `idempotency_key_reused`). Without a key, the order's `reference`
+plays that part.
 
 **Lists** are newest first, `limit` at a time (up to {schemas.PAGE_MAX}); pass `next_cursor` back
 as `cursor` for the next page.
 
-**Rate.** Each key may make `API_RATE_LIMIT_PER_MINUTE` requests a minute; over it the answer is
-429 with `Retry-After` (seconds).
+**Rate.** Each key may make `API_RATE_LIMIT_PER_MINUTE` requests a minute (here and at
+`/api/index.php` together); over it the answer is 429 with `Retry-After` (seconds). An address
+that fails authentication as often in a minute is refused the same way until the minute ends.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`) with a 4xx status, under any
 path of `/api/v1/`; a method a path does not offer is a 405 with `Allow`. Their `code`s:
@@ -116,28 +117,9 @@ class JsonBodyParser(Parser):
         return data
 
 
-def _rate_count(ident: str) -> None:
-    """Count one request of this key in the current minute; over the limit, ``RateLimited``.
-    A fixed window in the shared cache (``incr`` is atomic on Redis), so every web process
-    counts together and concurrent requests cannot slip past."""
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    if not limit:
-        return
-    now = time.time()
-    window = int(now // 60)
-    key = f"api-rate:{ident}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        raise RateLimited(retry_after=max(1, int((window + 1) * 60 - now + 0.999)))
-
-
 class BearerKey(HttpBearer):
-    """An API key of this storefront's customer; each key's requests are counted."""
+    """An API key of this storefront's customer; each key's requests are counted, and so are an
+    address's failures (``api.limits``)."""
 
     def __call__(self, request):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -146,9 +128,12 @@ class BearerKey(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request, token):
+        api_auth_failures_check(request)
         user = api_key_authenticate_bearer(storefront=request.storefront, key=token)
-        if user is not None:
-            _rate_count(api_key_hash(token)[:32])
+        if user is None:
+            api_auth_failure_count(request)
+            return None
+        api_key_request_count(token)
         return user
 
 
@@ -332,6 +317,11 @@ def _your_order(user, order_id: int) -> Order:
 
 
 def _place(request, item: schemas.OrderIn, idempotency_key: str = "") -> tuple[Order, bool]:
+    fingerprint = ""
+    if idempotency_key:
+        fingerprint = services.request_fingerprint(
+            method=request.method, path=request.path, body=request.body
+        )
     return services.order_place_json(
         user=request.auth,
         service_id=item.service_id,
@@ -339,6 +329,7 @@ def _place(request, item: schemas.OrderIn, idempotency_key: str = "") -> tuple[O
         fields=item.fields,
         reference=item.reference,
         idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
         max_price=Decimal(item.max_price) if item.max_price is not None else None,
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -384,8 +375,9 @@ def create_orders(
         ),
     ] = None,
 ):
-    """Place one order (201; 200 when the `Idempotency-Key` or reference was seen before), or
-    many with `{"orders": [...]}` (200, one result per line; a line's refusal is its `error`)."""
+    """Place one order (201; 200 when the `Idempotency-Key` or reference was seen before, 422
+    when the key came with another body), or many with `{"orders": [...]}` (200, one result
+    per line; a line's refusal is its `error`)."""
     if isinstance(payload, schemas.BulkOrderIn):
         if idempotency_key:
             raise ApiError(

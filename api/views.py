@@ -13,6 +13,12 @@ from storefronts.client_ip import client_ip
 from storefronts.exceptions import UserError
 
 from . import dhru, services
+from .limits import (
+    ApiRateLimited,
+    api_auth_failure_count,
+    api_auth_failures_check,
+    api_key_request_count,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +138,15 @@ def _handle(request) -> dict:
     fmt = (data.get("requestformat") or "JSON").strip().upper()
     if fmt != "JSON":
         raise dhru.DhruError("Only requestformat=JSON is supported.")
+    api_auth_failures_check(request)
+    key = data.get("apiaccesskey", "")
     user = api_key_authenticate(
-        storefront=request.storefront,
-        email=data.get("username", ""),
-        key=data.get("apiaccesskey", ""),
+        storefront=request.storefront, email=data.get("username", ""), key=key
     )
     if user is None:
+        api_auth_failure_count(request)
         raise dhru.DhruError(AUTH_FAILED)
+    api_key_request_count(key)
     action = (data.get("action") or "").strip().lower()
     handler = ACTIONS.get(action)
     if handler is None:
@@ -148,9 +156,15 @@ def _handle(request) -> dict:
 
 @csrf_exempt
 def dhru_endpoint(request):
-    """``/api/index.php``: the DHRU Fusion API on our catalog, balance and orders."""
+    """``/api/index.php``: the DHRU Fusion API on our catalog, balance and orders. Over the
+    request rate (``api.limits``) the reply is DHRU's ``ERROR`` with HTTP 429 and
+    ``Retry-After``: the one answer of this protocol that is not a 200."""
     try:
         body = _handle(request)
+    except ApiRateLimited as exc:
+        response = dhru.reply(dhru.error_body(error_message(exc)), status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except EXPECTED_ERRORS as exc:
         body = dhru.error_body(error_message(exc))
     except (RequestDataTooBig, TooManyFieldsSent):

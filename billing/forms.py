@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from storefronts.models import Storefront
+from storefronts.numbers import AsciiDecimalField
 
 from .models import LedgerEntry
 
@@ -16,7 +17,8 @@ class TopUpForm(forms.Form):
     package = forms.ModelChoiceField(
         queryset=None, required=False, widget=forms.RadioSelect, empty_label=None
     )
-    amount = forms.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
+    # Digits 0-9 only (fullwidth ones read as ASCII): Decimal would take "١٠٠" as 100.
+    amount = AsciiDecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     save_card = forms.BooleanField(
         required=False, label=_("Save my card for faster top-ups next time")
     )

@@ -150,9 +150,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every response, even the unknown-host 400, gets a Content-Security-Policy.
     "storefronts.security_headers.ContentSecurityPolicyMiddleware",
+    # Before anything answers for a host: an unknown host is a plain 400, never the HTTPS
+    # redirect SecurityMiddleware would send it (to a host we do not serve) nor a static file.
+    "storefronts.middleware.StorefrontMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "storefronts.middleware.StorefrontMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -370,10 +372,16 @@ ACCOUNT_FORMS = {
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.StorefrontPasswordResetTokenGenerator"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
-    # Failed sign-ins: 10 a minute per IP, and 5 in 5 minutes per IP *and* account (the adapter
-    # puts the client IP in allauth's key), never per account alone: someone failing on purpose
-    # from elsewhere cannot lock the owner out.
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed sign-ins: 5 in 5 minutes per IP *and* account (the adapter puts the client IP in
+    # allauth's key), never per account alone: someone failing on purpose from elsewhere cannot
+    # lock the owner out. Then 10 a minute per IP over all accounts. The per-account rate comes
+    # first: allauth stops at the first rate that refuses, so tries at an account already held
+    # back no longer count against the IP, and a flood on one account cannot lock out everyone
+    # else signing in from the same office or proxy.
+    "login_failed": "5/5m/key,10/m/ip",
+    # Every sign-in POST per IP (allauth's 30 a minute would let that flood do it): a guard
+    # against floods only; password guessing is held back by the limits above.
+    "login": "120/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",

@@ -452,3 +452,19 @@ class TermsVersion(models.Model):
         Whatever language a customer reads, accepting it accepts this version (IS-13)."""
         translations = self.translations if isinstance(self.translations, dict) else {}
         return translations.get(language or "") or self.text
+
+
+class RateCounter(models.Model):
+    """One fixed-window request counter of ``storefronts.ratelimit``, for a cache backend that
+    cannot count atomically (the database cache reads and writes a pickled value). One row per
+    counted thing, reused window after window; idle rows are purged now and then."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_end = models.BigIntegerField(help_text="Unix time the current window ends")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["window_end"], name="ratecounter_window_end")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

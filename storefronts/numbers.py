@@ -73,13 +73,17 @@ class AsciiDecimalField(forms.DecimalField):
     """A form's money field: NFKC first (fullwidth ``１０`` is 10), then ASCII only.
 
     Python's ``Decimal`` reads every script's digits (``Decimal("٣")`` is 3), so a plain
-    ``DecimalField`` would take text a person never meant as a number on our pages.
+    ``DecimalField`` would take text a person never meant as a number on our pages. Digits
+    that are no decimal digit (``"²"``, ``"①"``) are refused before NFKC would make them ASCII,
+    as ``parse_int`` refuses them. The field for every amount typed in: top-ups, refunds, and
+    the admin's wallet adjustments.
     """
 
     def to_python(self, value):
         if value not in self.empty_values:
-            value = ascii_digits(value)
-            if not value.isascii():
+            raw = str(value)
+            value = ascii_digits(raw)
+            if not value.isascii() or any(c.isdigit() and not c.isdecimal() for c in raw):
                 raise forms.ValidationError(
                     gettext("Enter a number with the digits 0–9."), code="invalid"
                 )

@@ -135,3 +135,20 @@ def test_failures_count_against_the_proxied_client_not_the_proxy(
         HTTP_HOST="imeiserver.localhost", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7"
     ).post("/accounts/login/", {"login": retail_customer.email, "password": password})
     assert owner.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_flood_on_one_account_does_not_lock_out_the_others_on_that_address(
+    retail, retail_customer, password
+):
+    # One office or proxy address: someone fails 40 times in a row at one colleague's account
+    # (more than allauth's default 30 sign-in tries a minute per address)...
+    colleague = UserFactory(storefront=retail, email="colleague@example.com")
+    for _ in range(40):
+        login_from("203.0.113.66", retail_customer.email, "guess")
+    # ...everyone else there still signs in...
+    response = login_from("203.0.113.66", colleague.email, password)
+    assert response.status_code == 302 and response.url == "/account/"
+    # ...and the attacked account is held back at that address.
+    locked = login_from("203.0.113.66", retail_customer.email, password)
+    assert locked.status_code == 200 and "Too many failed login attempts" in locked.text

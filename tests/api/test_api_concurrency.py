@@ -6,13 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 
 from billing.audit import ledger_audit
 from billing.services import wallet_get_or_create
 from orders.models import Order
-from tests.api.test_json_api import _create
+from tests.api.test_json_api import _create, imeis
 from tests.concurrency import race
 from tests.orders.conftest import VALID_IMEIS
 
@@ -29,17 +28,28 @@ def test_one_idempotency_key_sent_at_once_by_eight_threads_places_one_order(
     body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]}
     results = race(8, lambda i: _post(retail_key, body, HTTP_IDEMPOTENCY_KEY="race-1"))
     statuses = sorted(r.status_code for r in results)
-    assert set(statuses) <= {200, 201}, [r.content for r in results]
+    # One request places the order (201); the others wait for it and replay it.
+    assert statuses == [200] * 7 + [201], [r.content for r in results]
+    assert all(r["Idempotent-Replayed"] == "true" for r in results if r.status_code == 200)
+    assert "Idempotent-Replayed" not in next(r for r in results if r.status_code == 201)
     assert len({r.json()["order"]["id"] for r in results}) == 1
     assert Order.objects.filter(user=funded_retail).count() == 1
     assert wallet_get_or_create(user=funded_retail).balance == Decimal("90.00")
     assert ledger_audit().ok
 
 
-@pytest.mark.skipif(
-    "redis" not in django_settings.CACHES["default"]["BACKEND"],
-    reason="needs the Redis cache (REDIS_URL), whose incr is atomic; CI has it",
-)
+def test_one_idempotency_key_with_different_bodies_at_once_places_one_of_them(
+    funded_retail, retail_key, unlock_retail
+):
+    bodies = [{"service_id": unlock_retail.pk, "imei": imei} for imei in imeis(6)]
+    results = race(6, lambda i: _post(retail_key, bodies[i], HTTP_IDEMPOTENCY_KEY="race-2"))
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [201] + [422] * 5, [r.content for r in results]
+    placed = next(r for r in results if r.status_code == 201).json()["order"]
+    assert Order.objects.get(user=funded_retail).pk == placed["id"]
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("90.00")
+
+
 def test_the_rate_limit_holds_when_requests_race(funded_retail, retail_key, settings):
     settings.API_RATE_LIMIT_PER_MINUTE = 5
 

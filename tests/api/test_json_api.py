@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.api_keys import api_key_create, api_key_revoke
 from billing.services import wallet_get_or_create
 from orders.models import Order
+from tests.billing.conftest import paid_topup
 from tests.factories import UserFactory
 from tests.orders.conftest import VALID_IMEIS
 
@@ -225,13 +226,53 @@ def test_an_idempotency_key_replayed_answers_with_the_same_order_and_charges_onc
         assert again.json()["order"]["id"] == first.json()["order"]["id"]
     assert Order.objects.filter(user=funded_retail).count() == 1
     assert wallet_get_or_create(user=funded_retail).balance == Decimal("90.00")
-    # The same key for another IMEI is refused, and charges nothing.
+    # The same key for another IMEI is refused (another body), and charges nothing.
     other = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[1]}
-    conflict = _create(retail_client, retail_key, other, HTTP_IDEMPOTENCY_KEY="k-7f3a")
-    assert conflict.status_code == 409 and conflict.json()["code"] == "conflict"
+    reused = _create(retail_client, retail_key, other, HTTP_IDEMPOTENCY_KEY="k-7f3a")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
     # Another key is another order.
     assert _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
     assert wallet_get_or_create(user=funded_retail).balance == Decimal("80.00")
+
+
+def test_an_idempotency_key_sent_again_with_another_body_is_a_422_not_a_silent_replay(
+    retail_client, funded_retail, retail_key, unlock_retail
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0], "reference": "po-1"}
+    first = _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-body")
+    assert first.status_code == 201, first.content
+    # Another reference, same service and IMEI: before, answered 200 with the first order.
+    changed = {**body, "reference": "po-2"}
+    reused = _create(retail_client, retail_key, changed, HTTP_IDEMPOTENCY_KEY="k-body")
+    assert reused.status_code == 422
+    assert reused["Content-Type"] == "application/problem+json"
+    problem = reused.json()
+    assert problem["code"] == "idempotency_key_reused" and problem["status"] == 422
+    assert "Idempotent-Replayed" not in reused
+    # The same body written otherwise (key order, spaces) is the same request: a replay.
+    again = retail_client.post(
+        "/api/v1/orders",
+        f'{{ "reference": "po-1",  "imei": "{VALID_IMEIS[0]}", "service_id": {unlock_retail.pk} }}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {retail_key}",
+        HTTP_IDEMPOTENCY_KEY="k-body",
+    )
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["order"]["id"] == first.json()["order"]["id"]
+    assert Order.objects.filter(user=funded_retail).count() == 1
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("90.00")
+
+
+def test_a_key_whose_order_was_refused_can_be_sent_again(
+    retail_client, retail_customer, retail_key, unlock_retail
+):
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0]}
+    broke = _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-funds")
+    assert broke.status_code == 402
+    paid_topup(retail_customer, "20.00")
+    assert (
+        _create(retail_client, retail_key, body, HTTP_IDEMPOTENCY_KEY="k-funds").status_code == 201
+    )
 
 
 @pytest.mark.parametrize("key", ["", "é-key", "x" * 56, "two words"])
@@ -500,3 +541,15 @@ def test_nul_characters_are_refused_in_bodies_and_match_nothing_in_queries(
     response = call(retail_client, retail_key, "get", "/api/v1/orders", {"reference": "r\x00"})
     assert response.status_code == 200 and response.json()["orders"] == []
     assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize("max_price", ["١٠.٠٠", "１０.００", "10.00\n", "²0.00"])
+def test_max_price_is_written_with_the_digits_0_to_9(
+    retail_client, funded_retail, retail_key, unlock_retail, max_price
+):
+    # Python's Decimal reads every script's digits; the API's amounts take only ASCII ones.
+    body = {"service_id": unlock_retail.pk, "imei": VALID_IMEIS[0], "max_price": max_price}
+    response = _create(retail_client, retail_key, body)
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "max_price"
+    assert wallet_get_or_create(user=funded_retail).balance == Decimal("100.00")

@@ -149,3 +149,20 @@ def test_billing_pages_need_sign_in(retail_client, retail):
     for url in ("/billing/", "/billing/top-up/", "/billing/payments/"):
         response = retail_client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+@pytest.mark.django_db
+def test_an_amount_in_other_digits_is_refused_not_guessed(retail_client, retail_customer):
+    # Decimal("١٠٠") is 100: the amount must be written with the digits 0-9, as ids are.
+    retail_client.force_login(retail_customer)
+    # Arabic-Indic, Persian, Devanagari; and superscript or circled digits, which NFKC would
+    # turn into ASCII but which are no decimal digits.
+    for amount in ("١٠٠", "۱۰۰", "१००", "²⁰", "②⓪"):
+        response = retail_client.post("/billing/top-up/", {"amount": amount})
+        assert response.status_code == 400, amount
+        assert "Enter a number with the digits 0–9." in response.text
+    assert not Payment.objects.exists()
+    # Fullwidth digits are ASCII digits once normalised (NFKC), as everywhere else.
+    response = retail_client.post("/billing/top-up/", {"amount": "３０"})
+    assert response.status_code == 302
+    assert Payment.objects.get(user=retail_customer).amount == Decimal("30.00")

@@ -92,3 +92,26 @@ def test_platform_operator_session_works_on_every_host(retail, reseller):
 def test_health_check_needs_no_storefront_host():
     response = Client(HTTP_HOST="10.0.0.5").get("/healthz")
     assert response.status_code == 200 and response.text == "ok"
+
+
+PRODUCTION_TLS = {
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "SECURE_HSTS_SECONDS": 31536000,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/api/index.php", "/static/css/site.css"])
+def test_unknown_host_is_a_plain_400_before_the_https_redirect(settings, retail, path):
+    # As in production (DJANGO_ENV=production): http requests are redirected to https...
+    for name, value in PRODUCTION_TLS.items():
+        setattr(settings, name, value)
+    known = Client(HTTP_HOST="imeiserver.localhost").get(path)
+    assert known.status_code == 301 and known.url == f"https://imeiserver.localhost{path}"
+    # ...but only for a host we serve: any other gets the 400, not a redirect to itself.
+    unknown = Client(HTTP_HOST="evil.example.com").get(path)
+    assert unknown.status_code == 400 and "Location" not in unknown
+    assert "Unknown storefront" in unknown.text
+    secure = Client(HTTP_HOST="evil.example.com", HTTP_X_FORWARDED_PROTO="https").get(path)
+    assert secure.status_code == 400

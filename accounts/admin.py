@@ -7,9 +7,14 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from storefronts.admin import StorefrontScopedAdmin, exact_search
+from storefronts.admin import (
+    StorefrontScopedAdmin,
+    StorefrontScopedInline,
+    StorefrontScopedTabularInline,
+    exact_search,
+)
 
-from . import services
+from . import admin_allauth, services  # noqa: F401 (admin_allauth registers allauth's admins)
 from .models import Notification, TermsAcceptance, User
 
 
@@ -30,7 +35,7 @@ class VerificationRequiredFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TermsAcceptanceInline(admin.TabularInline):
+class TermsAcceptanceInline(StorefrontScopedTabularInline):
     model = TermsAcceptance
     extra = 0
     can_delete = False
@@ -41,7 +46,7 @@ class TermsAcceptanceInline(admin.TabularInline):
         return False
 
 
-class NotificationInline(GenericTabularInline):
+class NotificationInline(StorefrontScopedInline, GenericTabularInline):
     """The e-mails sent about this object (an order, an account, …), read-only. Any admin page of
     an object that notifications are ``about`` can list it in its ``inlines``."""
 

@@ -14,7 +14,7 @@ from storefronts.admin import (
     exact_search,
 )
 
-from . import admin_allauth, services  # noqa: F401 (admin_allauth registers allauth's admins)
+from . import admin_thirdparty, services  # noqa: F401 (admin_thirdparty registers pages)
 from .models import Notification, TermsAcceptance, User
 
 

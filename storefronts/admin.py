@@ -516,7 +516,19 @@ def exact_search(
     return queryset.filter(match)
 
 
-class StorefrontScopedAdmin(StorefrontScopedRelations, admin.ModelAdmin):
+class JunkSafeAdmin(StorefrontScopedRelations, admin.ModelAdmin):
+    """What every admin page of ours does: the junk-safe changelist, relations scoped for
+    storefront staff, and a 404 for a row that is not there."""
+
+    def get_changelist(self, request, **kwargs):
+        return JunkSafeChangeList
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another storefront's row, by id in a URL, is a 404 like any missing row.
+        raise Http404(f"No {opts.verbose_name} with id {object_id!r} here.")
+
+
+class StorefrontScopedAdmin(JunkSafeAdmin):
     """Staff on a storefront's host see and change only that storefront's rows; a superuser sees all.
 
     ``storefront_field`` is the lookup from the model to its storefront. Lists never count a whole
@@ -526,9 +538,6 @@ class StorefrontScopedAdmin(StorefrontScopedRelations, admin.ModelAdmin):
     storefront_field = "storefront"
     paginator = CappedCountPaginator
     show_full_result_count = False
-
-    def get_changelist(self, request, **kwargs):
-        return JunkSafeChangeList
 
     # Django's own words for a row's checkbox, translated by its own catalog (a variable, so that
     # makemessages does not copy them into ours).
@@ -584,14 +593,15 @@ class StorefrontScopedAdmin(StorefrontScopedRelations, admin.ModelAdmin):
             form.host_storefront_id = request.storefront.pk  # a class made for this request
         return form
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another storefront's row, by id in a URL, is a 404 like any missing row.
-        raise Http404(f"No {opts.verbose_name} with id {object_id!r} here.")
-
     def save_model(self, request, obj, form, change):
         if self._scoped(request) and self.storefront_field == "storefront" and not change:
             obj.storefront = request.storefront
         super().save_model(request, obj, form, change)
+
+
+class PlatformAdmin(JunkSafeAdmin):
+    """The admin of rows that belong to no storefront (auth groups, exchange rates): Django's
+    own pages, with the junk-safe lists, forms and 404s of every admin of ours."""
 
 
 class StorefrontDomainInline(StorefrontScopedTabularInline):

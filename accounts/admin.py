@@ -8,9 +8,14 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from storefronts.admin import StorefrontScopedAdmin, exact_search
+from storefronts.admin import (
+    StorefrontScopedAdmin,
+    StorefrontScopedInline,
+    StorefrontScopedTabularInline,
+    exact_search,
+)
 
-from . import services
+from . import admin_thirdparty, services  # noqa: F401 (admin_thirdparty registers pages)
 from .models import Notification, TermsAcceptance, User
 
 
@@ -31,7 +36,7 @@ class VerificationRequiredFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TermsAcceptanceInline(admin.TabularInline):
+class TermsAcceptanceInline(StorefrontScopedTabularInline):
     model = TermsAcceptance
     extra = 0
     can_delete = False
@@ -42,7 +47,7 @@ class TermsAcceptanceInline(admin.TabularInline):
         return False
 
 
-class NotificationInline(GenericTabularInline):
+class NotificationInline(StorefrontScopedInline, GenericTabularInline):
     """The e-mails sent about this object (an order, an account, …), read-only. Any admin page of
     an object that notifications are ``about`` can list it in its ``inlines``."""
 

@@ -5,32 +5,18 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from accounts.models import User
-from storefronts.admin import StorefrontScopedAdmin
+from storefronts.admin import StorefrontScopedAdmin, StorefrontScopedTabularInline
 
 from .models import CustomerGroup, CustomerGroupMembership, PriceTier, Service, ServiceField
 
 
-class ScopedInlineMixin:
-    """Choices in an inline come from the host's storefront only (a superuser sees all)."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            remote = db_field.remote_field.model
-            if remote is CustomerGroup:
-                kwargs["queryset"] = CustomerGroup.objects.filter(storefront=request.storefront)
-            elif remote is User:
-                kwargs["queryset"] = User.objects.filter(storefront=request.storefront)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ServiceFieldInline(admin.TabularInline):
+class ServiceFieldInline(StorefrontScopedTabularInline):
     model = ServiceField
     extra = 0
     fields = ("position", "name", "label", "type", "options", "pattern", "required", "help_text")
 
 
-class PriceTierInline(ScopedInlineMixin, admin.TabularInline):
+class PriceTierInline(StorefrontScopedTabularInline):
     model = PriceTier
     extra = 0
     fields = ("group", "price")
@@ -126,7 +112,7 @@ class ServiceAdmin(StorefrontScopedAdmin):
         return form
 
 
-class CustomerGroupMembershipInline(ScopedInlineMixin, admin.TabularInline):
+class CustomerGroupMembershipInline(StorefrontScopedTabularInline):
     model = CustomerGroupMembership
     extra = 0
     raw_id_fields = ("user",)

@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from accounts.admin import NotificationInline
 from catalog.models import Service
 from providers.models import ProviderConnection
-from storefronts.admin import StorefrontScopedAdmin, exact_search
+from storefronts.admin import StorefrontScopedAdmin, StorefrontScopedTabularInline, exact_search
 from storefronts.exceptions import UserError
 from storefronts.numbers import parse_id_or_none
 
@@ -97,7 +97,7 @@ class ProviderFilter(_IdFilter):
         return [(str(pk), name) for pk, name in qs.values_list("pk", "name")]
 
 
-class DisputeEventInline(admin.TabularInline):
+class DisputeEventInline(StorefrontScopedTabularInline):
     model = DisputeEvent
     extra = 0
     can_delete = False

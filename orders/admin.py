@@ -28,7 +28,12 @@ from django.utils.formats import date_format
 from accounts.admin import NotificationInline
 from billing.exceptions import BillingError
 from catalog.models import Service
-from storefronts.admin import RecentFilter, StorefrontScopedAdmin, exact_search
+from storefronts.admin import (
+    RecentFilter,
+    StorefrontScopedAdmin,
+    StorefrontScopedTabularInline,
+    exact_search,
+)
 from storefronts.client_ip import client_ip
 from storefronts.numbers import parse_id_or_none
 
@@ -492,7 +497,7 @@ def _csv_cell(value) -> str:
 # --- the admin ---------------------------------------------------------------------------------
 
 
-class DispatchAttemptInline(admin.TabularInline):
+class DispatchAttemptInline(StorefrontScopedTabularInline):
     """Each try at sending the order upstream, with the key the supplier knows it by."""
 
     model = DispatchAttempt
@@ -513,7 +518,7 @@ class DispatchAttemptInline(admin.TabularInline):
         return False
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(StorefrontScopedTabularInline):
     """The order's timeline, as the customer sees it, with who did each step."""
 
     model = OrderEvent

@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 
 from storefronts.admin import StorefrontScopedAdmin
+from storefronts.numbers import parse_id_or_none
 from storefronts.outbound import (
     OutboundMalformed,
     OutboundRefused,
@@ -387,7 +388,9 @@ class ServiceRouteAdmin(StorefrontScopedAdmin):
 
 
 class ScopedConnectionFilter(admin.SimpleListFilter):
-    """The connection filter, listing only the host's storefront's connections."""
+    """The connection filter, listing only the host's storefront's connections. The id in the
+    URL is read as every id from outside (``storefronts.numbers``): junk ("x", "٣", 20 digits)
+    is no such connection, an empty list, never a ``ValueError`` (a 500)."""
 
     title = "connection"
     parameter_name = "connection"
@@ -399,4 +402,8 @@ class ScopedConnectionFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        return queryset.filter(connection_id=self.value()) if self.value() else queryset
+        value = self.value()
+        if not value:
+            return queryset
+        pk = parse_id_or_none(value) if value.isascii() else None
+        return queryset.filter(connection_id=pk) if pk else queryset.none()

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from billing.models import Payment
 from orders.models import Order
-from storefronts.admin import StorefrontScopedAdmin, exact_search
+from storefronts.admin import StorefrontScopedAdmin, StorefrontScopedTabularInline, exact_search
 from storefronts.exceptions import UserError
 from storefronts.labels import choices_without_rule_ids
 from storefronts.numbers import AsciiDecimalField, parse_id_or_none
@@ -46,7 +46,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RefundEventInline(admin.TabularInline):
+class RefundEventInline(StorefrontScopedTabularInline):
     model = RefundEvent
     extra = 0
     can_delete = False
